@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .models import Dog, DogPhoto, Owner
+from .photo_files import open_checked_photo, safe_upload_name
+
+
+class DogPhotoAdminForm(forms.ModelForm):
+    """Staff uploads get the same checks and safe names as owners' uploads."""
+
+    class Meta:
+        model = DogPhoto
+        fields = "__all__"
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if isinstance(image, UploadedFile):
+            checked = open_checked_photo(image)
+            image.name = safe_upload_name(image.name or "", checked.format)
+        return image
+
+
+def thumbnail(photo: DogPhoto, size: int = 80) -> str:
+    if not photo.pk:
+        return "-"
+    url = reverse("dogs:photo_image", args=[photo.pk])
+    return format_html('<img src="{}" alt="" style="max-height:{}px;max-width:{}px">', url, size, size)
+
+
+class DogPhotoInline(admin.TabularInline):
+    model = DogPhoto
+    form = DogPhotoAdminForm
+    extra = 1
+    fields = ("preview", "image", "taken_at", "latitude", "longitude", "embedding_model")
+    readonly_fields = ("preview", "embedding_model")
+
+    @admin.display(description="Photo")
+    def preview(self, photo: DogPhoto) -> str:
+        return thumbnail(photo)
+
+
+class DogInline(admin.TabularInline):
+    model = Dog
+    extra = 0
+    fields = ("name", "breed", "sex", "microchip")
+    show_change_link = True
+
+
+@admin.register(Owner)
+class OwnerAdmin(admin.ModelAdmin):
+    list_display = ("name", "email", "phone", "address", "dog_count")
+    search_fields = ("name", "email", "phone", "address", "user__username")
+    inlines = [DogInline]
+    raw_id_fields = ("user",)
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(num_dogs=Count("dogs"))
+
+    @admin.display(description="Dogs", ordering="num_dogs")
+    def dog_count(self, owner: Owner) -> int:
+        return owner.num_dogs
+
+
+@admin.register(Dog)
+class DogAdmin(admin.ModelAdmin):
+    list_display = ("name", "preview", "breed", "sex", "colour", "owner", "microchip", "created_at")
+    list_filter = ("sex", "breed", "created_at")
+    search_fields = ("name", "breed", "colour", "microchip", "owner__name", "owner__email", "external_id")
+    list_select_related = ("owner",)
+    autocomplete_fields = ("owner",)
+    inlines = [DogPhotoInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("photos")
+
+    @admin.display(description="Photo")
+    def preview(self, dog: Dog) -> str:
+        photos = list(dog.photos.all())
+        return thumbnail(photos[0], 48) if photos else "-"
+
+
+@admin.register(DogPhoto)
+class DogPhotoAdmin(admin.ModelAdmin):
+    form = DogPhotoAdminForm
+    list_display = ("__str__", "preview", "dog", "embedding_model", "taken_at", "created_at")
+    list_filter = ("embedding_model", "created_at")
+    search_fields = ("dog__name", "dog__breed", "dog__owner__name")
+    list_select_related = ("dog",)
+    raw_id_fields = ("dog",)
+    readonly_fields = ("preview", "width", "height", "embedding_model", "created_at", "updated_at")
+
+    @admin.display(description="Photo")
+    def preview(self, photo: DogPhoto) -> str:
+        return thumbnail(photo)

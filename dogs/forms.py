@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+
+from .models import Dog, Owner
+from .photo_files import CheckedPhoto, open_checked_photo
+
+ACCEPTED_IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif,image/bmp,image/heic,image/heif,.heic,.heif"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos in one input; each is decoded and checked, errors name the file."""
+
+    widget = MultipleFileInput(attrs={"accept": ACCEPTED_IMAGE_TYPES})
+
+    def clean(self, data, initial=None):
+        uploads = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if not uploads:
+            if self.required:
+                raise ValidationError("Add at least one photo of your dog.", code="required")
+            return []
+        if len(uploads) > settings.PHOTOS_PER_FORM:
+            raise ValidationError(f"Upload at most {settings.PHOTOS_PER_FORM} photos at a time.", code="too_many")
+        checked, errors = [], []
+        for upload in uploads:
+            try:
+                checked.append((upload, open_checked_photo(upload)))
+            except ValidationError as exc:
+                errors.extend(ValidationError(f"{upload.name}: {message}") for message in exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return checked
+
+
+class SignUpForm(UserCreationForm):
+    name = forms.CharField(max_length=200, label="Your name")
+    email = forms.EmailField()
+    phone = forms.CharField(max_length=40)
+    address = forms.CharField(max_length=300, label="City or address")
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "name", "email", "phone", "address")
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        user.email = self.cleaned_data["email"]
+        if commit:
+            user.save()
+            Owner.objects.create(
+                user=user,
+                name=self.cleaned_data["name"],
+                email=self.cleaned_data["email"],
+                phone=self.cleaned_data["phone"],
+                address=self.cleaned_data["address"],
+            )
+        return user
+
+
+class OwnerForm(forms.ModelForm):
+    class Meta:
+        model = Owner
+        fields = ("name", "email", "phone", "address")
+
+
+class DogForm(forms.ModelForm):
+    photos = PhotosField(required=True, help_text="One or more clear photos: JPEG, PNG, WebP, GIF, BMP or HEIC.")
+
+    class Meta:
+        model = Dog
+        fields = ("name", "breed", "sex", "colour", "birth_date", "microchip", "notes")
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, photos_required: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].required = photos_required
+        if not photos_required:
+            self.fields["photos"].label = "Add photos"
+
+    def checked_photos(self) -> list[tuple[object, CheckedPhoto]]:
+        return self.cleaned_data.get("photos") or []
+
+
+class PhotoUploadForm(forms.Form):
+    photos = PhotosField(required=True)

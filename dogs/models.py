@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePosixPath
+
+import numpy as np
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+CONTACT_PERMISSION = "dogs.view_owner_contact"
+
+
+def can_see_contacts(user) -> bool:
+    """Shelter staff: may see owners' contact details and search by photo."""
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm(CONTACT_PERMISSION))
+
+
+class Owner(models.Model):
+    # Owners imported from seed data have no login yet, hence nullable.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owner"
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.CharField("city or address", max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("view_owner_contact", "Can see owners' contact details and search by photo")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DogQuerySet(models.QuerySet):
+    def visible_to(self, user) -> DogQuerySet:
+        """Staff see every dog; an owner sees only their own; anyone else nothing."""
+        if can_see_contacts(user):
+            return self
+        if user and user.is_authenticated:
+            return self.filter(owner__user=user)
+        return self.none()
+
+    def owned_by(self, user) -> DogQuerySet:
+        """Dogs the user may change: only their own, whoever they are (staff edit in the admin)."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        return self.filter(owner__user=user)
+
+
+class Dog(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "male", "Male"
+        FEMALE = "female", "Female"
+        UNKNOWN = "unknown", "Unknown"
+
+    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="dogs")
+    name = models.CharField(max_length=100)
+    breed = models.CharField(max_length=100, blank=True)
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    colour = models.CharField(max_length=100, blank=True)
+    birth_date = models.DateField("approximate birth date", null=True, blank=True)
+    microchip = models.CharField("microchip number", max_length=32, blank=True, db_index=True)
+    notes = models.TextField(blank=True)
+    # The seed data's own dog id, so re-running an import updates instead of duplicating.
+    external_id = models.CharField(max_length=100, unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("dogs:detail", args=[self.pk])
+
+
+def photo_upload_to(instance: DogPhoto, filename: str) -> str:
+    # Never trust the browser's filename: keep only a safe extension.
+    suffix = PurePosixPath(filename).suffix.lower()
+    if suffix not in {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".heic", ".heif"}:
+        suffix = ".jpg"
+    return f"dogs/photos/{uuid.uuid4().hex}{suffix}"
+
+
+class DogPhotoQuerySet(models.QuerySet):
+    def embedded_with(self, model_name: str) -> DogPhotoQuerySet:
+        return self.filter(embedding__isnull=False, embedding_model=model_name)
+
+    def needing_embedding(self, model_name: str) -> DogPhotoQuerySet:
+        return self.exclude(embedding__isnull=False, embedding_model=model_name)
+
+
+class DogPhoto(models.Model):
+    dog = models.ForeignKey(Dog, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=photo_upload_to, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(null=True, editable=False)
+    height = models.PositiveIntegerField(null=True, editable=False)
+    # float32 bytes, L2-normalised; kept so the index can be rebuilt without re-embedding.
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
+    embedding_model = models.CharField(max_length=300, blank=True, editable=False)
+    taken_at = models.DateTimeField("taken at (EXIF)", null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DogPhotoQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} of {self.dog}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_image_name = instance.__dict__.get("image")
+        return instance
+
+    def save(self, *args, **kwargs) -> None:
+        # A replaced image (e.g. in the admin) makes the stored embedding stale.
+        loaded = getattr(self, "_loaded_image_name", None)
+        if self.pk and loaded is not None and self.image.name != str(loaded):
+            self.embedding = None
+            self.embedding_model = ""
+        super().save(*args, **kwargs)
+        self._loaded_image_name = self.image.name
+
+    @property
+    def vector(self) -> np.ndarray | None:
+        if self.embedding is None:
+            return None
+        return np.frombuffer(bytes(self.embedding), dtype=np.float32)
+
+    def set_vector(self, vector: np.ndarray, model_name: str) -> None:
+        self.embedding = np.asarray(vector, dtype=np.float32).tobytes()
+        self.embedding_model = model_name

@@ -1,0 +1,83 @@
+"""Registering dogs and their photos: the work behind the forms and the import command."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.core.files import File
+from django.db import transaction
+
+from search import sync
+from search.embeddings import ModelUnavailable, active_model_name, embed_images
+
+from .models import Dog, DogPhoto, Owner
+from .photo_files import CheckedPhoto, safe_upload_name
+
+logger = logging.getLogger(__name__)
+
+CheckedUpload = tuple[File, CheckedPhoto]
+
+
+@dataclass
+class PhotosAdded:
+    photos: list[DogPhoto]
+    embedding_error: str = ""
+
+
+def _embed(uploads: Sequence[CheckedUpload]) -> tuple[np.ndarray | None, str]:
+    """Embed in one batch before any transaction opens, so a slow model never holds database locks."""
+    if not uploads:
+        return None, ""
+    try:
+        return embed_images([checked.image for _, checked in uploads]), ""
+    except ModelUnavailable as exc:
+        # Photos are stored all the same; the sync outbox embeds them once the model loads.
+        logger.warning("Saving %d photo(s) without embeddings: %s", len(uploads), exc)
+        return None, str(exc)
+
+
+def _store(dog: Dog, upload: File, checked: CheckedPhoto, vector: np.ndarray | None, model: str) -> DogPhoto:
+    upload.name = safe_upload_name(upload.name or "", checked.format)
+    photo = DogPhoto(
+        dog=dog,
+        image=upload,
+        taken_at=checked.metadata.taken_at,
+        latitude=checked.metadata.latitude,
+        longitude=checked.metadata.longitude,
+    )
+    if vector is not None:
+        photo.set_vector(vector, model)
+    photo.save()
+    return photo
+
+
+def add_photos_to_dogs(items: Sequence[tuple[Dog, CheckedUpload]]) -> PhotosAdded:
+    """Store checked uploads for one or many dogs: one embedding batch, one transaction, one index update."""
+    vectors, error = _embed([upload for _, upload in items])
+    model = active_model_name()
+    with transaction.atomic(), sync.batched():
+        photos = [
+            _store(dog, upload, checked, None if vectors is None else vectors[i], model)
+            for i, (dog, (upload, checked)) in enumerate(items)
+        ]
+    return PhotosAdded(photos, error)
+
+
+def add_photos(dog: Dog, uploads: Sequence[CheckedUpload]) -> PhotosAdded:
+    return add_photos_to_dogs([(dog, upload) for upload in uploads])
+
+
+def register_dog(dog: Dog, owner: Owner, uploads: Sequence[CheckedUpload]) -> PhotosAdded:
+    vectors, error = _embed(uploads)
+    model = active_model_name()
+    with transaction.atomic(), sync.batched():
+        dog.owner = owner
+        dog.save()
+        photos = [
+            _store(dog, upload, checked, None if vectors is None else vectors[i], model)
+            for i, (upload, checked) in enumerate(uploads)
+        ]
+    return PhotosAdded(photos, error)

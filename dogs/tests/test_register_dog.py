@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from dogs.models import Dog, DogPhoto
+from search.backends import get_index
+from search.embeddings import active_model_name
+from search.models import PendingIndexUpdate
+from tests.factories import make_owner
+from tests.support.photos import photo_upload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DOG = {"name": "Biscuit", "breed": "Beagle", "sex": "female", "colour": "tricolour", "microchip": "985112000000001"}
+
+
+@pytest.fixture
+def owner_client(client):
+    owner = make_owner("alice")
+    client.force_login(owner.user)
+    client.owner = owner
+    return client
+
+
+def test_it_registers_a_dog_with_two_photos_embedded_and_indexed(owner_client):
+    response = owner_client.post(reverse("dogs:create"), {**DOG, "photos": [photo_upload(1), photo_upload(2)]})
+
+    dog = Dog.objects.get(name="Biscuit")
+    assert response.status_code == 302 and response.url == dog.get_absolute_url()
+    assert dog.owner == owner_client.owner
+    photos = list(dog.photos.all())
+    assert len(photos) == 2
+    for photo in photos:
+        assert photo.embedding_model == active_model_name()
+        assert photo.vector.shape == (512,)
+        assert abs(np.linalg.norm(photo.vector) - 1) < 1e-5
+        assert not photo.image.name.endswith("dog-1.jpg")  # a generated name, not the browser's
+    assert get_index().photo_ids() == {p.pk for p in photos}
+    assert not PendingIndexUpdate.objects.exists()
+
+
+def test_it_requires_a_photo(owner_client):
+    response = owner_client.post(reverse("dogs:create"), DOG)
+
+    assert response.status_code == 200
+    assert "Add at least one photo" in response.content.decode()
+    assert not Dog.objects.exists()
+
+
+def test_a_bad_file_is_refused_with_its_name_and_nothing_is_stored(owner_client):
+    fake = SimpleUploadedFile("holiday.jpg", b"<html>not a photo</html>", content_type="image/jpeg")
+
+    response = owner_client.post(reverse("dogs:create"), {**DOG, "photos": [photo_upload(1), fake]})
+
+    assert response.status_code == 200
+    assert "holiday.jpg" in response.content.decode()
+    assert not Dog.objects.exists() and not DogPhoto.objects.exists()
+    assert 'value="Biscuit"' in response.content.decode()
+
+
+def test_the_owner_can_add_and_delete_photos(owner_client):
+    owner_client.post(reverse("dogs:create"), {**DOG, "photos": [photo_upload(1)]})
+    dog = Dog.objects.get()
+
+    owner_client.post(reverse("dogs:photo_add", args=[dog.pk]), {"photos": [photo_upload(2)]})
+    assert dog.photos.count() == 2
+    first, second = dog.photos.all()
+
+    owner_client.post(reverse("dogs:photo_delete", args=[first.pk]))
+    assert list(dog.photos.all()) == [second]
+    assert get_index().photo_ids() == {second.pk}
+
+    response = owner_client.post(reverse("dogs:photo_delete", args=[second.pk]), follow=True)
+    assert dog.photos.count() == 1, "the last photo stays"
+    assert "at least one photo" in response.content.decode()
+
+
+def test_the_owner_can_edit_and_delete_their_dog(owner_client):
+    owner_client.post(reverse("dogs:create"), {**DOG, "photos": [photo_upload(1)]})
+    dog = Dog.objects.get()
+
+    owner_client.post(reverse("dogs:edit", args=[dog.pk]), {**DOG, "name": "Biscuit II", "sex": "female"})
+    dog.refresh_from_db()
+    assert dog.name == "Biscuit II"
+
+    owner_client.post(reverse("dogs:delete", args=[dog.pk]))
+    assert not Dog.objects.exists() and not DogPhoto.objects.exists()
+    assert get_index().photo_ids() == set()
+
+
+def test_when_the_model_cannot_load_the_dog_is_still_saved(owner_client, settings, tmp_path):
+    from search import embeddings
+    from search.sync import apply_pending
+
+    good_model = settings.CLIP_MODEL
+    settings.CLIP_MODEL = str(tmp_path / "no-such-model")
+    embeddings.reset()
+
+    response = owner_client.post(reverse("dogs:create"), {**DOG, "photos": [photo_upload(1)]}, follow=True)
+
+    dog = Dog.objects.get()
+    assert response.status_code == 200
+    assert "cannot be matched yet" in response.content.decode()
+    assert dog.photos.get().embedding is None
+    assert PendingIndexUpdate.objects.get().attempts >= 1
+
+    settings.CLIP_MODEL = good_model
+    embeddings.reset()
+    apply_pending()
+    assert not PendingIndexUpdate.objects.exists()
+    assert get_index().photo_ids() == {dog.photos.get().pk}

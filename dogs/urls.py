@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dogs"
+
+urlpatterns = [
+    path("", views.my_dogs, name="my_dogs"),
+    path("new/", views.dog_create, name="create"),
+    path("<int:pk>/", views.dog_detail, name="detail"),
+    path("<int:pk>/edit/", views.dog_edit, name="edit"),
+    path("<int:pk>/delete/", views.dog_delete, name="delete"),
+    path("<int:pk>/photos/", views.photo_add, name="photo_add"),
+    path("photos/<int:pk>/delete/", views.photo_delete, name="photo_delete"),
+    path("photos/<int:pk>/image/", views.photo_image, name="photo_image"),
+    path("profile/", views.profile, name="profile"),
+]

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import services
+from .forms import DogForm, OwnerForm, PhotoUploadForm, SignUpForm
+from .models import Dog, DogPhoto, Owner, can_see_contacts
+
+MODEL_DOWN_MESSAGE = (
+    "Your photos are saved, but they cannot be matched yet because the image model is not available. "
+    "They will become searchable automatically; shelter staff have been told why."
+)
+
+
+def _own_dog(request: HttpRequest, pk: int) -> Dog:
+    # 404 rather than 403 for other owners' dogs: ids reveal nothing.
+    return get_object_or_404(Dog.objects.owned_by(request.user), pk=pk)
+
+
+def _owner_for(request: HttpRequest) -> Owner:
+    owner = Owner.objects.filter(user=request.user).first()
+    if owner is None:
+        owner = Owner.objects.create(user=request.user, name=request.user.get_full_name() or request.user.username,
+                                     email=request.user.email)
+    return owner
+
+
+def _report_photos(request: HttpRequest, added: services.PhotosAdded) -> None:
+    if added.embedding_error:
+        messages.warning(request, MODEL_DOWN_MESSAGE)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("dogs:my_dogs")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome to Reunite! Register your dog so shelters can find you.")
+        return redirect("dogs:create")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    owner = _owner_for(request)
+    form = OwnerForm(request.POST or None, instance=owner)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your contact details are saved.")
+        return redirect("dogs:my_dogs")
+    return render(request, "dogs/profile.html", {"form": form})
+
+
+@login_required
+def my_dogs(request: HttpRequest) -> HttpResponse:
+    dogs = Dog.objects.owned_by(request.user).prefetch_related("photos")
+    return render(request, "dogs/my_dogs.html", {"dogs": dogs})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dog_create(request: HttpRequest) -> HttpResponse:
+    form = DogForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        dog = form.save(commit=False)
+        added = services.register_dog(dog, _owner_for(request), form.checked_photos())
+        messages.success(request, f"{dog.name} is registered with {len(added.photos)} photo(s).")
+        _report_photos(request, added)
+        return redirect(dog)
+    return render(request, "dogs/dog_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def dog_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    dog = get_object_or_404(Dog.objects.visible_to(request.user).select_related("owner"), pk=pk)
+    is_owner = dog.owner.user_id == request.user.pk
+    return render(
+        request,
+        "dogs/dog_detail.html",
+        {
+            "dog": dog,
+            "photos": dog.photos.all(),
+            "is_owner": is_owner,
+            "show_contact": is_owner or can_see_contacts(request.user),
+            "upload_form": PhotoUploadForm() if is_owner else None,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dog_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    dog = _own_dog(request, pk)
+    form = DogForm(request.POST or None, request.FILES or None, instance=dog, photos_required=False)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        added = services.add_photos(dog, form.checked_photos())
+        messages.success(request, f"{dog.name}'s details are saved.")
+        _report_photos(request, added)
+        return redirect(dog)
+    return render(request, "dogs/dog_form.html", {"form": form, "dog": dog, "creating": False})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dog_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    dog = _own_dog(request, pk)
+    if request.method == "POST":
+        name = dog.name
+        dog.delete()
+        messages.success(request, f"{name} and all their photos are deleted.")
+        return redirect("dogs:my_dogs")
+    return render(request, "dogs/dog_confirm_delete.html", {"dog": dog})
+
+
+@login_required
+@require_POST
+def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
+    dog = _own_dog(request, pk)
+    form = PhotoUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        added = services.add_photos(dog, form.cleaned_data["photos"])
+        messages.success(request, f"Added {len(added.photos)} photo(s).")
+        _report_photos(request, added)
+        return redirect(dog)
+    return render(
+        request,
+        "dogs/dog_detail.html",
+        {"dog": dog, "photos": dog.photos.all(), "is_owner": True, "show_contact": True, "upload_form": form},
+        status=400,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    photo = get_object_or_404(DogPhoto.objects.filter(dog__in=Dog.objects.owned_by(request.user)), pk=pk)
+    dog = photo.dog
+    if request.method == "POST":
+        if dog.photos.count() <= 1:
+            messages.error(request, "A dog needs at least one photo. Add another photo before deleting this one.")
+        else:
+            photo.delete()
+            messages.success(request, "Photo deleted.")
+        return redirect(dog)
+    return render(request, "dogs/photo_confirm_delete.html", {"photo": photo, "dog": dog})
+
+
+@login_required
+def photo_image(request: HttpRequest, pk: int) -> FileResponse:
+    """Serve an original photo to its owner and to staff only, always as an image."""
+    photo = get_object_or_404(DogPhoto.objects.filter(dog__in=Dog.objects.visible_to(request.user)), pk=pk)
+    try:
+        handle = photo.image.open("rb")
+    except OSError as exc:
+        raise Http404("The photo file is missing.") from exc
+    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
+    if not content_type.startswith("image/"):
+        content_type = "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response

@@ -1,0 +1,201 @@
+"""The default index: exact cosine search over embeddings kept in the database.
+
+Each process holds one contiguous matrix of normalised float32 vectors for the
+active model and answers a query with one matrix product and a partial sort.
+Writes made by this process update the matrix in place; writes made by other
+processes are noticed through a shared generation counter in the database and
+trigger a reload, so no request ever scans the photo table.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from .base import IndexDocument, Match, SearchFilters, haversine_km
+
+
+@dataclass
+class _Snapshot:
+    model: str = ""
+    dimension: int = 0
+    photo_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    dog_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    breeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    kinds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    taken: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
+    lat: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
+    lon: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
+
+    @classmethod
+    def from_documents(cls, model: str, documents: Sequence[IndexDocument], dimension: int = 0) -> _Snapshot:
+        if documents:
+            dimension = len(documents[0].vector)
+        return cls(
+            model=model,
+            dimension=dimension,
+            photo_ids=np.fromiter((d.photo_id for d in documents), dtype=np.int64, count=len(documents)),
+            dog_ids=np.fromiter((d.dog_id for d in documents), dtype=np.int64, count=len(documents)),
+            matrix=(
+                np.stack([np.asarray(d.vector, dtype=np.float32) for d in documents])
+                if documents
+                else np.zeros((0, dimension), dtype=np.float32)
+            ),
+            breeds=np.array([d.breed.casefold() for d in documents], dtype=object),
+            kinds=np.array([d.kind for d in documents], dtype=object),
+            taken=np.array([_epoch(d.taken_at) for d in documents], dtype=np.float64),
+            lat=np.array([np.nan if d.latitude is None else d.latitude for d in documents], dtype=np.float64),
+            lon=np.array([np.nan if d.longitude is None else d.longitude for d in documents], dtype=np.float64),
+        )
+
+    def without(self, photo_ids: Iterable[int]) -> _Snapshot:
+        keep = ~np.isin(self.photo_ids, np.fromiter(photo_ids, dtype=np.int64))
+        if keep.all():
+            return self
+        return _Snapshot(
+            model=self.model,
+            dimension=self.dimension,
+            **{name: getattr(self, name)[keep] for name in _ARRAYS},
+        )
+
+    def plus(self, other: _Snapshot) -> _Snapshot:
+        if not len(other.photo_ids):
+            return self
+        if not len(self.photo_ids):
+            return other
+        return _Snapshot(
+            model=self.model,
+            dimension=self.dimension,
+            **{name: np.concatenate([getattr(self, name), getattr(other, name)]) for name in _ARRAYS},
+        )
+
+
+_ARRAYS = ("photo_ids", "dog_ids", "matrix", "breeds", "kinds", "taken", "lat", "lon")
+
+
+def _epoch(value: datetime | None) -> float:
+    return np.nan if value is None else value.timestamp()
+
+
+class EmbeddedIndex:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snapshot = _Snapshot()
+        self._generation: int | None = None  # None: not loaded yet
+
+    # -- keeping in step with the database ---------------------------------
+
+    def _load(self, model: str) -> None:
+        from search.documents import documents_for_model
+        from search.models import IndexGeneration
+
+        generation = IndexGeneration.current()
+        documents = list(documents_for_model(model))
+        self._snapshot = _Snapshot.from_documents(model, documents)
+        self._generation = generation
+
+    def _fresh_snapshot(self, model: str) -> _Snapshot:
+        from search.models import IndexGeneration
+
+        with self._lock:
+            if self._generation is None or self._snapshot.model != model or (
+                IndexGeneration.current() != self._generation
+            ):
+                self._load(model)
+            return self._snapshot
+
+    def _after_write(self, change) -> None:
+        from search.models import IndexGeneration
+
+        with self._lock:
+            expected = self._generation
+            generation = IndexGeneration.bump()
+            if expected is not None and generation == expected + 1:
+                self._snapshot = change(self._snapshot)
+                self._generation = generation
+            else:
+                # Another process wrote meanwhile (or nothing is loaded): reload lazily.
+                self._generation = None
+
+    # -- VectorIndex --------------------------------------------------------
+
+    def ensure(self) -> None:
+        return None
+
+    def upsert(self, documents: Sequence[IndexDocument]) -> None:
+        if not documents:
+            return
+        by_model: dict[str, list[IndexDocument]] = {}
+        for document in documents:
+            by_model.setdefault(document.model, []).append(document)
+
+        def change(snapshot: _Snapshot) -> _Snapshot:
+            ids = [d.photo_id for d in documents]
+            snapshot = snapshot.without(ids)
+            same_model = by_model.get(snapshot.model, [])
+            return snapshot.plus(_Snapshot.from_documents(snapshot.model, same_model, snapshot.dimension))
+
+        self._after_write(change)
+
+    def delete(self, photo_ids: Sequence[int]) -> None:
+        if photo_ids:
+            self._after_write(lambda snapshot: snapshot.without(photo_ids))
+
+    def search(self, vector: np.ndarray, k: int, model: str, filters: SearchFilters | None = None) -> list[Match]:
+        snapshot = self._fresh_snapshot(model)
+        if not len(snapshot.photo_ids) or k <= 0:
+            return []
+        query = np.asarray(vector, dtype=np.float32)
+        scores = snapshot.matrix @ query
+        mask = _filter_mask(snapshot, filters)
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [
+            Match(photo_id=int(snapshot.photo_ids[i]), dog_id=int(snapshot.dog_ids[i]), score=float(scores[i]))
+            for i in top
+            if np.isfinite(scores[i])
+        ]
+
+    def photo_ids(self) -> set[int]:
+        from search.embeddings import active_model_name
+
+        return set(self._fresh_snapshot(active_model_name()).photo_ids.tolist())
+
+    def rebuild(self, documents: Iterable[IndexDocument], total: int | None = None) -> int:
+        # The database already holds every vector: a rebuild is a reload.
+        count = sum(1 for _ in documents)
+        with self._lock:
+            self._generation = None
+        return count
+
+    def drop(self) -> None:
+        with self._lock:
+            self._snapshot = _Snapshot()
+            self._generation = None
+
+
+def _filter_mask(snapshot: _Snapshot, filters: SearchFilters | None) -> np.ndarray | None:
+    if filters is None:
+        return None
+    mask = np.ones(len(snapshot.photo_ids), dtype=bool)
+    if filters.breed:
+        mask &= snapshot.breeds == filters.breed.casefold()
+    if filters.kinds:
+        mask &= np.isin(snapshot.kinds, list(filters.kinds))
+    if filters.taken_after is not None:
+        mask &= snapshot.taken >= filters.taken_after.timestamp()
+    if filters.taken_before is not None:
+        mask &= snapshot.taken <= filters.taken_before.timestamp()
+    if filters.near is not None and filters.within_km is not None:
+        with np.errstate(invalid="ignore"):
+            distances = haversine_km(filters.near[0], filters.near[1], snapshot.lat, snapshot.lon)
+            mask &= distances <= filters.within_km
+    return mask

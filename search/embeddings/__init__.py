@@ -1,0 +1,130 @@
+"""The one place that owns the embedding model.
+
+Only this package imports torch and sentence-transformers. The model is loaded
+lazily, once per process, under a lock, so web workers that never embed never
+pay for it and two threads never load it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from django.conf import settings
+from PIL import Image, ImageOps
+
+logger = logging.getLogger(__name__)
+
+
+class ModelUnavailable(RuntimeError):
+    """The configured embedding model cannot be loaded; the message says what to do."""
+
+
+class Encoder(Protocol):
+    name: str
+    dimension: int
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    name: str
+    loaded: bool
+    error: str = ""
+
+
+_lock = threading.Lock()
+_encoder: Encoder | None = None
+_encoder_key: tuple[str, str] | None = None
+_last_error: str = ""
+
+
+def _configured_key() -> tuple[str, str]:
+    return (settings.EMBEDDING_MODEL, settings.CLIP_MODEL)
+
+
+def active_model_name() -> str:
+    """The name stored beside every embedding, known without loading the model."""
+    kind, clip_model = _configured_key()
+    if kind == "clip":
+        return clip_model
+    return kind
+
+
+def _build_encoder(kind: str, clip_model: str) -> Encoder:
+    if kind == "clip":
+        from .clip import ClipEncoder
+
+        return ClipEncoder(clip_model)
+    if kind == "efficientnet-lite0":
+        from .efficientnet import EfficientNetLite0Encoder
+
+        return EfficientNetLite0Encoder()
+    raise ModelUnavailable(
+        f"Unknown EMBEDDING_MODEL {kind!r}. Use 'clip' (with CLIP_MODEL) or 'efficientnet-lite0'."
+    )
+
+
+def get_encoder() -> Encoder:
+    global _encoder, _encoder_key, _last_error
+    key = _configured_key()
+    if _encoder is not None and _encoder_key == key:
+        return _encoder
+    with _lock:
+        if _encoder is None or _encoder_key != key:
+            try:
+                _encoder = _build_encoder(*key)
+            except ModelUnavailable as exc:
+                _last_error = str(exc)
+                raise
+            _encoder_key = key
+            _last_error = ""
+            logger.info("Loaded embedding model %s (%d dimensions)", _encoder.name, _encoder.dimension)
+    return _encoder
+
+
+def model_status() -> ModelStatus:
+    return ModelStatus(
+        name=active_model_name(), loaded=_encoder is not None and _encoder_key == _configured_key(), error=_last_error
+    )
+
+
+def reset() -> None:
+    """Forget the loaded model (tests switch models; settings changes take effect)."""
+    global _encoder, _encoder_key, _last_error
+    with _lock:
+        _encoder, _encoder_key, _last_error = None, None, ""
+
+
+def prepare_image(image: Image.Image) -> Image.Image:
+    """Upright RGB: EXIF orientation applied, so a rotated phone photo embeds like the upright one."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode != "RGB":
+        if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+            rgba = image.convert("RGBA")
+            background = Image.new("RGB", rgba.size, (255, 255, 255))
+            background.paste(rgba, mask=rgba.getchannel("A"))
+            image = background
+        else:
+            image = image.convert("RGB")
+    return image
+
+
+def embed_images(images: Sequence[Image.Image]) -> np.ndarray:
+    """Embed images in batches; returns an (n, d) float32 array of L2-normalised rows."""
+    encoder = get_encoder()
+    if not images:
+        return np.zeros((0, encoder.dimension), dtype=np.float32)
+    prepared = [prepare_image(image) for image in images]
+    vectors = np.asarray(encoder.encode_images(prepared), dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def embed_image(image: Image.Image) -> np.ndarray:
+    return embed_images([image])[0]

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from django.conf import settings
+from PIL import Image
+
+from . import ModelUnavailable
+
+OFFLINE_HELP = (
+    "Could not load the CLIP model {name!r}: {error}. "
+    "On a machine without internet, copy the model folder (for example sentence-transformers/clip-ViT-B-32, "
+    "downloaded on another machine with `huggingface-cli download sentence-transformers/clip-ViT-B-32 "
+    "--local-dir clip-ViT-B-32`) here and set CLIP_MODEL to that folder's path, or set "
+    "EMBEDDING_MODEL=efficientnet-lite0 to use the model bundled with Reunite. "
+    "Photos are still saved and will be indexed once the model loads (python manage.py sync_index)."
+)
+
+
+class ClipEncoder:
+    def __init__(self, model_name_or_path: str) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if settings.TORCH_THREADS:
+            torch.set_num_threads(settings.TORCH_THREADS)
+        try:
+            self._model = SentenceTransformer(model_name_or_path, device="cpu")
+        except Exception as exc:  # noqa: BLE001 - hub, OS and format errors all mean "cannot load"
+            raise ModelUnavailable(OFFLINE_HELP.format(name=model_name_or_path, error=exc)) from exc
+        self.name = model_name_or_path
+        self.dimension = int(self._model.encode([Image.new("RGB", (32, 32))], convert_to_numpy=True).shape[1])
+        self._batch_size = settings.EMBEDDING_BATCH_SIZE
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        return self._model.encode(
+            list(images),
+            batch_size=self._batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.db import models, transaction
+from django.db.models import F
+
+
+class IndexGeneration(models.Model):
+    """A counter bumped on every index write, so each process's embedded index notices others' writes."""
+
+    value = models.BigIntegerField(default=0)
+
+    @classmethod
+    def current(cls) -> int:
+        return cls.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+
+    @classmethod
+    def bump(cls) -> int:
+        with transaction.atomic():
+            if not cls.objects.filter(pk=1).update(value=F("value") + 1):
+                cls.objects.get_or_create(pk=1, defaults={"value": 0})
+                cls.objects.filter(pk=1).update(value=F("value") + 1)
+            return cls.current()
+
+
+class PendingIndexUpdateQuerySet(models.QuerySet):
+    def failing(self) -> PendingIndexUpdateQuerySet:
+        return self.filter(attempts__gt=0)
+
+
+class PendingIndexUpdate(models.Model):
+    """The outbox: a photo whose index entry must be brought in line with the database.
+
+    Written in the same transaction as the change, so a crash or an unreachable
+    index loses nothing. What to do is read from the database when the row is
+    applied: a photo that still exists is upserted, one that is gone is deleted,
+    so retries are idempotent and a delete is never undone by an older upsert.
+    """
+
+    photo_id = models.BigIntegerField(unique=True)
+    # Bumped each time the photo changes again, so a worker that applied an older
+    # state does not clear the newer request.
+    revision = models.PositiveIntegerField(default=1)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PendingIndexUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "pending index update"
+
+    def __str__(self) -> str:
+        return f"photo {self.photo_id}"

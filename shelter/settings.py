@@ -1,0 +1,209 @@
+"""Reunite settings.
+
+Every value comes from an environment variable with a default that runs locally
+with no servers: SQLite, media on disk, the embedded vector index.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def envfloat(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def envsecret(name: str, default: str = "") -> str:
+    """Read NAME, or the contents of the file named by NAME_FILE (Docker/K8s secrets)."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return os.environ.get(name, default)
+
+
+DEBUG = envbool("DEBUG", True)
+
+SECRET_KEY = envsecret("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    # Only for local development: a fixed key keeps sessions across restarts.
+    SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"
+
+ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "dogs",
+    "search",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the outcome of authentication (django-axes' own advice).
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+ROOT_URLCONF = "shelter.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "dogs.context_processors.roles",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "shelter.wsgi.application"
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dogs:my_dogs"
+LOGOUT_REDIRECT_URL = "home"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+
+MEDIA_URL = env("MEDIA_URL", "/media/")
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+
+# Photo uploads. Django's own request limits are set to match: file data is not
+# counted by DATA_UPLOAD_MAX_MEMORY_SIZE, so forms enforce the size per file.
+PHOTO_MAX_UPLOAD_BYTES = envint("PHOTO_MAX_UPLOAD_BYTES", 15 * 1024 * 1024)
+PHOTO_MAX_PIXELS = envint("PHOTO_MAX_PIXELS", 50_000_000)
+PHOTOS_PER_FORM = envint("PHOTOS_PER_FORM", 8)
+FILE_UPLOAD_MAX_MEMORY_SIZE = PHOTO_MAX_UPLOAD_BYTES
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FILES = PHOTOS_PER_FORM
+
+# Embedding model. EMBEDDING_MODEL picks the encoder; CLIP_MODEL is the
+# sentence-transformers name or a local folder holding a copy of it.
+EMBEDDING_MODEL = env("EMBEDDING_MODEL", "clip")
+CLIP_MODEL = env("CLIP_MODEL", "clip-ViT-B-32")
+EMBEDDING_BATCH_SIZE = envint("EMBEDDING_BATCH_SIZE", 16)
+TORCH_THREADS = envint("TORCH_THREADS", 0)  # 0: leave torch's default (one per core)
+
+# Vector index.
+SEARCH_BACKENDS = {
+    "embedded": "search.backends.embedded.EmbeddedIndex",
+    "elasticsearch": "search.backends.elasticsearch.ElasticsearchIndex",
+}
+SEARCH_BACKEND = env("SEARCH_BACKEND", "embedded")
+SEARCH_RESULTS = envint("SEARCH_RESULTS", 10)
+# Photos fetched per wanted dog, so that dogs with several photos still fill the list.
+SEARCH_PHOTOS_PER_DOG = envint("SEARCH_PHOTOS_PER_DOG", 5)
+
+ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
+ELASTICSEARCH_CLOUD_ID = env("ELASTICSEARCH_CLOUD_ID")
+ELASTICSEARCH_USERNAME = env("ELASTICSEARCH_USERNAME")
+ELASTICSEARCH_PASSWORD = envsecret("ELASTICSEARCH_PASSWORD")
+ELASTICSEARCH_API_KEY = envsecret("ELASTICSEARCH_API_KEY")
+ELASTICSEARCH_CA_CERTS = env("ELASTICSEARCH_CA_CERTS")
+ELASTICSEARCH_VERIFY_CERTS = envbool("ELASTICSEARCH_VERIFY_CERTS", True)
+ELASTICSEARCH_TIMEOUT = envfloat("ELASTICSEARCH_TIMEOUT", 10.0)
+ELASTICSEARCH_MAX_RETRIES = envint("ELASTICSEARCH_MAX_RETRIES", 2)
+ELASTICSEARCH_INDEX = env("ELASTICSEARCH_INDEX", "dog-image-index")
+ELASTICSEARCH_SHARDS = envint("ELASTICSEARCH_SHARDS", 1)
+ELASTICSEARCH_REPLICAS = envint("ELASTICSEARCH_REPLICAS", 0)
+ELASTICSEARCH_REFRESH_INTERVAL = env("ELASTICSEARCH_REFRESH_INTERVAL", "5s")
+ELASTICSEARCH_NUM_CANDIDATES = envint("ELASTICSEARCH_NUM_CANDIDATES", 100)
+ELASTICSEARCH_VECTOR_INDEX_TYPE = env("ELASTICSEARCH_VECTOR_INDEX_TYPE", "hnsw")
+ELASTICSEARCH_BULK_CHUNK_SIZE = envint("ELASTICSEARCH_BULK_CHUNK_SIZE", 500)
+# Make each write searchable at once (a refresh per write: for tests and very small sites).
+ELASTICSEARCH_REFRESH_ON_WRITE = envbool("ELASTICSEARCH_REFRESH_ON_WRITE", False)
+
+# Login throttling (django-axes): lock a username+IP pair after repeated failures.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = envfloat("AXES_COOLOFF_HOURS", 1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Reunite <reunite@localhost>")
+
+if not DEBUG:
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django": {"level": "INFO"}},
+}

@@ -1,0 +1,44 @@
+"""Small helpers that build owners, staff and dogs for tests."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission, User
+
+from dogs.models import Dog, Owner
+from dogs.photo_files import open_checked_photo
+from dogs.services import register_dog
+
+from .support.photos import photo_upload
+
+
+def shelter_staff_group() -> Group:
+    # Transactional tests flush the rows the data migration made; recreate them the same way.
+    from dogs.migrations import _shelter_staff
+
+    group, _ = Group.objects.get_or_create(name=_shelter_staff.GROUP)
+    for app_label, codename in _shelter_staff.PERMISSIONS:
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return group
+
+
+def make_owner(username: str = "alice", **fields) -> Owner:
+    user = User.objects.create_user(username, f"{username}@example.com", "correct-horse-battery")
+    defaults = {"name": username.title(), "email": f"{username}@example.com", "phone": "+1 555 0100", "address": "Springfield"}
+    defaults.update(fields)
+    return Owner.objects.create(user=user, **defaults)
+
+
+def make_staff(username: str = "sam") -> User:
+    user = User.objects.create_user(username, f"{username}@shelter.example", "correct-horse-battery", is_staff=True)
+    user.groups.add(shelter_staff_group())
+    return user
+
+
+def make_dog(owner: Owner, name: str = "Rex", seeds: tuple[int, ...] = (1,), **fields) -> Dog:
+    uploads = []
+    for seed in seeds:
+        upload = photo_upload(seed)
+        uploads.append((upload, open_checked_photo(upload)))
+    dog = Dog(name=name, **fields)
+    register_dog(dog, owner, uploads)
+    return dog
