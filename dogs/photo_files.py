@@ -19,6 +19,7 @@ Design rules:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import re
@@ -28,7 +29,7 @@ import uuid
 import warnings
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -173,24 +174,21 @@ def _err_too_big(limit: int) -> ValidationError:
 
 def _err_svg() -> ValidationError:
     return ValidationError(
-        "Vector images (SVG) are not supported. "
-        f"Please upload a photo in {_SUPPORTED_HUMAN} format.",
+        f"Vector images (SVG) are not supported. Please upload a photo in {_SUPPORTED_HUMAN} format.",
         code="svg_not_supported",
     )
 
 
 def _err_not_image() -> ValidationError:
     return ValidationError(
-        "This file is not a supported image. "
-        f"Please upload a photo in {_SUPPORTED_HUMAN} format.",
+        f"This file is not a supported image. Please upload a photo in {_SUPPORTED_HUMAN} format.",
         code="invalid_image",
     )
 
 
 def _err_unsupported(fmt: str) -> ValidationError:
     return ValidationError(
-        "%(format)s images are not supported. "
-        f"Please upload a photo in {_SUPPORTED_HUMAN} format.",
+        f"%(format)s images are not supported. Please upload a photo in {_SUPPORTED_HUMAN} format.",
         code="unsupported_format",
         params={"format": fmt},
     )
@@ -198,8 +196,7 @@ def _err_unsupported(fmt: str) -> ValidationError:
 
 def _err_corrupt() -> ValidationError:
     return ValidationError(
-        "The image file is damaged or incomplete. "
-        "Please try exporting or uploading it again.",
+        "The image file is damaged or incomplete. Please try exporting or uploading it again.",
         code="corrupt_image",
     )
 
@@ -208,8 +205,7 @@ def _err_bomb(size: tuple[int, int] | None, limit: int) -> ValidationError:
     megapixels = f"{limit / 1_000_000:g}"
     if size is not None:
         return ValidationError(
-            "The image is too large (%(width)s × %(height)s pixels). "
-            "The maximum is %(megapixels)s megapixels.",
+            "The image is too large (%(width)s x %(height)s pixels). The maximum is %(megapixels)s megapixels.",
             code="too_many_pixels",
             params={"width": size[0], "height": size[1], "megapixels": megapixels},
         )
@@ -306,10 +302,8 @@ def _read_limited(uploaded: IO[bytes], limit: int) -> bytes:
 
 
 def _rewind(uploaded: Any) -> None:
-    try:
+    with contextlib.suppress(AttributeError, OSError, ValueError):
         uploaded.seek(0)
-    except (AttributeError, OSError, ValueError):
-        pass
 
 
 # ---------------------------------------------------------------------------
@@ -512,9 +506,7 @@ _TAG_DATETIME_ORIGINAL = 0x9003
 _TAG_OFFSET_TIME_ORIGINAL = 0x9011
 _GPS_LAT_REF, _GPS_LAT, _GPS_LON_REF, _GPS_LON = 1, 2, 3, 4
 
-_EXIF_DATETIME_RE = re.compile(
-    r"^\s*(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})"
-)
+_EXIF_DATETIME_RE = re.compile(r"^\s*(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
 _OFFSET_RE = re.compile(r"^\s*([+-])(\d{2}):?(\d{2})\s*$")
 
 _NO_METADATA = PhotoMetadata(taken_at=None, latitude=None, longitude=None)
@@ -594,7 +586,7 @@ def _default_tz() -> tzinfo:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    return timezone.utc
+    return UTC
 
 
 def _gps_coordinates(exif: Image.Exif) -> tuple[float, float] | None:
@@ -675,7 +667,7 @@ def encode_public_copy(image: Image.Image, *, max_side: int | None = None) -> by
     return buffer.getvalue()
 
 
-def safe_upload_name(original_name: str, format: str) -> str:  # noqa: A002
+def safe_upload_name(original_name: str, format: str) -> str:
     """Storage name that ignores whatever the browser sent.
 
     ``original_name`` is accepted for call-site symmetry/logging but never

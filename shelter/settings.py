@@ -205,5 +205,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django": {"level": "INFO"}},
+    "loggers": {
+        "django": {"level": "INFO"},
+        # Every request at INFO drowns the useful lines; failures still log at WARNING.
+        "elastic_transport": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

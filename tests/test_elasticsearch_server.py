@@ -36,6 +36,8 @@ def _knn_ids(client: Elasticsearch, vector: list[float]) -> list[str]:
     return [hit["_id"] for hit in response["hits"]["hits"]]
 
 
+@pytest.mark.elasticsearch
+@pytest.mark.slow
 def test_knn_search_and_data_survives_restart(server: ElasticsearchServer) -> None:
     client = Elasticsearch(server.url, request_timeout=30)
     client.indices.create(

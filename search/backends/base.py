@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -62,7 +62,12 @@ class VectorIndex(Protocol):
 
     def photo_ids(self) -> set[int]: ...
 
-    def rebuild(self, documents: Iterable[IndexDocument], total: int | None = None) -> int:
+    def rebuild(
+        self,
+        documents: Iterable[IndexDocument],
+        total: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
         """Replace the whole index with these documents; searches keep working meanwhile."""
 
     def drop(self) -> None: ...

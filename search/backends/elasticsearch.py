@@ -248,7 +248,7 @@ class ElasticsearchIndex:
             raise IndexUnavailable(f"Elasticsearch is unavailable: {exc}") from exc
         # Elasticsearch scores cosine as (1 + cosine) / 2; report the cosine itself, as the embedded index does.
         return [
-            Match(photo_id=int(hit.meta.id), dog_id=int(hit.dog_id), score=2 * hit.meta.score - 1) for hit in response
+            Match(photo_id=int(hit.meta.id), dog_id=int(hit.dog_id), score=min(1.0, 2 * hit.meta.score - 1)) for hit in response
         ]
 
     def photo_ids(self) -> set[int]:

@@ -10,7 +10,7 @@ trigger a reload, so no request ever scans the photo table.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -85,42 +85,40 @@ def _epoch(value: datetime | None) -> float:
 class EmbeddedIndex:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._snapshot = _Snapshot()
-        self._generation: int | None = None  # None: not loaded yet
+        self._snapshots: dict[str, _Snapshot] = {}  # one matrix per model: their dimensions differ
+        self._generation: int | None = None
 
-    # -- keeping in step with the database ---------------------------------
+    # -- keeping in step with the database (call with the lock held) --------
 
-    def _load(self, model: str) -> None:
+    def _notice_other_writers(self) -> None:
+        from search.models import IndexGeneration
+
+        current = IndexGeneration.current()
+        if current != self._generation:
+            self._snapshots.clear()
+            self._generation = current
+
+    def _snapshot(self, model: str) -> _Snapshot:
         from search.documents import documents_for_model
-        from search.models import IndexGeneration
 
-        generation = IndexGeneration.current()
-        documents = list(documents_for_model(model))
-        self._snapshot = _Snapshot.from_documents(model, documents)
-        self._generation = generation
+        if model not in self._snapshots:
+            self._snapshots[model] = _Snapshot.from_documents(model, list(documents_for_model(model)))
+        return self._snapshots[model]
 
-    def _fresh_snapshot(self, model: str) -> _Snapshot:
-        from search.models import IndexGeneration
-
-        with self._lock:
-            if self._generation is None or self._snapshot.model != model or (
-                IndexGeneration.current() != self._generation
-            ):
-                self._load(model)
-            return self._snapshot
-
-    def _after_write(self, change) -> None:
+    def _write(self, change) -> None:
+        from search.embeddings import active_model_name
         from search.models import IndexGeneration
 
         with self._lock:
+            self._notice_other_writers()
+            self._snapshot(active_model_name())
+            for model, snapshot in list(self._snapshots.items()):
+                self._snapshots[model] = change(snapshot)
             expected = self._generation
-            generation = IndexGeneration.bump()
-            if expected is not None and generation == expected + 1:
-                self._snapshot = change(self._snapshot)
-                self._generation = generation
-            else:
-                # Another process wrote meanwhile (or nothing is loaded): reload lazily.
-                self._generation = None
+            self._generation = IndexGeneration.bump()
+            if self._generation != expected + 1:
+                # Another process wrote meanwhile: reload from the database on the next search.
+                self._snapshots.clear()
 
     # -- VectorIndex --------------------------------------------------------
 
@@ -130,28 +128,33 @@ class EmbeddedIndex:
     def upsert(self, documents: Sequence[IndexDocument]) -> None:
         if not documents:
             return
-        by_model: dict[str, list[IndexDocument]] = {}
-        for document in documents:
-            by_model.setdefault(document.model, []).append(document)
+        ids = [d.photo_id for d in documents]
+        models = {d.model for d in documents}
 
         def change(snapshot: _Snapshot) -> _Snapshot:
-            ids = [d.photo_id for d in documents]
             snapshot = snapshot.without(ids)
-            same_model = by_model.get(snapshot.model, [])
+            same_model = [d for d in documents if d.model == snapshot.model]
             return snapshot.plus(_Snapshot.from_documents(snapshot.model, same_model, snapshot.dimension))
 
-        self._after_write(change)
+        with self._lock:
+            self._notice_other_writers()
+            for model in models:
+                self._snapshot(model)
+        self._write(change)
 
     def delete(self, photo_ids: Sequence[int]) -> None:
         if photo_ids:
-            self._after_write(lambda snapshot: snapshot.without(photo_ids))
+            self._write(lambda snapshot: snapshot.without(photo_ids))
 
     def search(self, vector: np.ndarray, k: int, model: str, filters: SearchFilters | None = None) -> list[Match]:
-        snapshot = self._fresh_snapshot(model)
+        with self._lock:
+            self._notice_other_writers()
+            snapshot = self._snapshot(model)
         if not len(snapshot.photo_ids) or k <= 0:
             return []
         query = np.asarray(vector, dtype=np.float32)
-        scores = snapshot.matrix @ query
+        # Rounding can put a vector's similarity to itself a hair above 1.
+        scores = np.clip(snapshot.matrix @ query, -1.0, 1.0)
         mask = _filter_mask(snapshot, filters)
         if mask is not None:
             scores = np.where(mask, scores, -np.inf)
@@ -167,19 +170,29 @@ class EmbeddedIndex:
     def photo_ids(self) -> set[int]:
         from search.embeddings import active_model_name
 
-        return set(self._fresh_snapshot(active_model_name()).photo_ids.tolist())
-
-    def rebuild(self, documents: Iterable[IndexDocument], total: int | None = None) -> int:
-        # The database already holds every vector: a rebuild is a reload.
-        count = sum(1 for _ in documents)
         with self._lock:
-            self._generation = None
+            self._notice_other_writers()
+            self._snapshot(active_model_name())
+            return {int(pk) for snapshot in self._snapshots.values() for pk in snapshot.photo_ids}
+
+    def rebuild(
+        self,
+        documents: Iterable[IndexDocument],
+        total: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        # The database already holds every vector: a rebuild is a reload on the next search.
+        count = 0
+        for _ in documents:
+            count += 1
+            if progress is not None:
+                progress(1)
+        self.drop()
         return count
 
     def drop(self) -> None:
         with self._lock:
-            self._snapshot = _Snapshot()
-            self._generation = None
+            self._snapshots.clear()
 
 
 def _filter_mask(snapshot: _Snapshot, filters: SearchFilters | None) -> np.ndarray | None:

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
+import ctypes
 import json
 import os
 import pwd
@@ -47,9 +49,9 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Mapping
 
 # 9.2.4 is the newest 9.x integ-test-zip confirmed to be on Maven Central.
 # The python client in the venv is 9.5.1, but 9.5.1 of this artifact is *not*
@@ -239,9 +241,7 @@ def _ensure_es_user() -> pwd.struct_passwd:
         # Re-read even on failure: a parallel worker may have created it first.
         return pwd.getpwnam(ES_USER)
     except KeyError:
-        raise ElasticsearchServerError(
-            f"Could not create system user {ES_USER!r}: {proc.stderr.strip()}"
-        ) from None
+        raise ElasticsearchServerError(f"Could not create system user {ES_USER!r}: {proc.stderr.strip()}") from None
 
 
 def _user_can_use(home: Path, user: pwd.struct_passwd) -> bool:
@@ -318,6 +318,22 @@ def _port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: SIGTERM it when the test process dies.
+
+    Without this a test run killed with SIGKILL (CI timeout, OOM killer)
+    would leave a 1 GiB JVM running forever in its own session. The
+    Elasticsearch CLI forwards the TERM to the server JVM, and the server JVM
+    also exits on its own once its CLI parent is gone. Popen runs this after
+    switching uid, so the kernel does not clear the flag on the uid change.
+    Note the "parent" is the *thread* that called Popen: start the server
+    from a long-lived thread (the main thread in pytest).
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM))
 
 
 def _tail(path: Path, lines: int = 60) -> str:
@@ -479,7 +495,6 @@ class ElasticsearchServer:
         )
         cmd = [str(self._es_home / "bin" / "elasticsearch")]
         cmd += [f"-E{key}={value}" for key, value in settings.items()]
-        console = open(base / "logs" / "console.log", "ab")
         kwargs: dict[str, object] = {}
         if self._user is not None:
             # Popen's user=/group= switch identity right before exec: no
@@ -487,7 +502,7 @@ class ElasticsearchServer:
             # Elasticsearch CLI directly and it can shut down gracefully
             # (su/runuser would SIGKILL the child a few seconds after a TERM).
             kwargs.update(user=self._user.pw_uid, group=self._user.pw_gid, extra_groups=[])
-        try:
+        with open(base / "logs" / "console.log", "ab") as console:
             return subprocess.Popen(
                 cmd,
                 env=env,
@@ -499,10 +514,9 @@ class ElasticsearchServer:
                 # Own process group: Ctrl-C in a terminal does not hit the JVMs
                 # directly, and we can kill the CLI *and* the server JVM child.
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
                 **kwargs,  # type: ignore[arg-type]
             )
-        finally:
-            console.close()
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + self.start_timeout
@@ -511,8 +525,7 @@ class ElasticsearchServer:
             assert self._process is not None
             if self._process.poll() is not None:
                 raise ElasticsearchServerError(
-                    f"Elasticsearch exited with code {self._process.returncode} during startup.\n"
-                    f"{self._log_tail()}"
+                    f"Elasticsearch exited with code {self._process.returncode} during startup.\n{self._log_tail()}"
                 )
             try:
                 with urllib.request.urlopen(health, timeout=5) as response:
@@ -544,16 +557,12 @@ class ElasticsearchServer:
             # SIGTERM to the CLI JVM triggers a graceful node shutdown (it
             # tells the server JVM to stop and waits for it), flushing data.
             process.send_signal(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                pass
         # Whatever is left in the group (hung CLI or an orphaned server JVM)
         # is killed so the ports and the data-dir lock are really released.
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         process.wait()
         if self.http_port is not None:
             deadline = time.monotonic() + 10
@@ -594,9 +603,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         server.start()
-        print(f"Elasticsearch {server.version} ready at {server.url} "
-              f"(started in {server.last_start_seconds:.1f}s, logs: {server.log_dir}); Ctrl-C to stop",
-              flush=True)
+        print(
+            f"Elasticsearch {server.version} ready at {server.url} "
+            f"(started in {server.last_start_seconds:.1f}s, logs: {server.log_dir}); Ctrl-C to stop",
+            flush=True,
+        )
         while server.is_running():
             time.sleep(1)
         print("Elasticsearch exited unexpectedly", file=sys.stderr)

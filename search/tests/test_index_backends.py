@@ -1,0 +1,136 @@
+"""The same behaviour from both VectorIndex implementations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from django.urls import reverse
+
+from search.backends import IndexDocument, SearchFilters, get_index
+from search.embeddings import active_model_name
+from tests.factories import make_owner, make_staff
+from tests.support.photos import photo_upload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MODEL = "test-model"
+
+
+def unit(seed: int, dim: int = 512) -> np.ndarray:
+    vector = np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def doc(photo_id: int, **fields) -> IndexDocument:
+    fields.setdefault("vector", unit(photo_id))
+    fields.setdefault("dog_id", photo_id)
+    fields.setdefault("model", MODEL)
+    return IndexDocument(photo_id=photo_id, **fields)
+
+
+# Amsterdam, Utrecht (~35 km away) and Paris (~430 km away).
+AMSTERDAM, UTRECHT, PARIS = (52.37, 4.90), (52.09, 5.12), (48.86, 2.35)
+
+
+@pytest.fixture
+def filled(index_backend):
+    index = get_index()
+    index.upsert(
+        [
+            doc(1, breed="Beagle", taken_at=datetime(2026, 1, 10, tzinfo=UTC), latitude=AMSTERDAM[0], longitude=AMSTERDAM[1]),
+            doc(2, breed="Beagle", taken_at=datetime(2026, 3, 5, tzinfo=UTC), latitude=UTRECHT[0], longitude=UTRECHT[1]),
+            doc(3, breed="Poodle", taken_at=datetime(2026, 6, 1, tzinfo=UTC), latitude=PARIS[0], longitude=PARIS[1]),
+            doc(4, breed="Poodle"),
+            doc(5, breed="Beagle", model="another-model", vector=unit(1)),
+        ]
+    )
+    return index
+
+
+def ids(matches) -> list[int]:
+    return [m.photo_id for m in matches]
+
+
+def test_it_finds_the_exact_vector_first_with_cosine_scores(filled):
+    matches = filled.search(unit(3), 4, MODEL)
+
+    assert ids(matches)[0] == 3
+    assert matches[0].score == pytest.approx(1.0, abs=1e-3)
+    assert all(-1 <= m.score <= 1 for m in matches)
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+def test_vectors_of_another_model_are_never_compared(filled):
+    assert 5 not in ids(filled.search(unit(1), 10, MODEL))
+    assert ids(filled.search(unit(1), 10, "another-model")) == [5]
+
+
+def test_the_breed_filter(filled):
+    assert sorted(ids(filled.search(unit(1), 10, MODEL, SearchFilters(breed="beagle")))) == [1, 2]
+
+
+def test_the_date_filter(filled):
+    filters = SearchFilters(taken_after=datetime(2026, 2, 1, tzinfo=UTC), taken_before=datetime(2026, 12, 1, tzinfo=UTC))
+
+    assert sorted(ids(filled.search(unit(1), 10, MODEL, filters))) == [2, 3]
+
+
+def test_the_distance_filter(filled):
+    filters = SearchFilters(near=AMSTERDAM, within_km=50)
+
+    assert sorted(ids(filled.search(unit(3), 10, MODEL, filters))) == [1, 2]
+
+
+def test_a_filtered_search_still_fills_k(filled):
+    # The filter sits inside the kNN clause (a pre-filter), so k hits come back when k exist.
+    assert len(filled.search(unit(1), 2, MODEL, SearchFilters(breed="Poodle"))) == 2
+
+
+def test_upsert_replaces_and_delete_removes(filled):
+    filled.upsert([doc(1, breed="Husky", vector=unit(99), version=10)])
+    filled.delete([2])
+
+    assert ids(filled.search(unit(99), 1, MODEL)) == [1]
+    assert 2 not in filled.photo_ids()
+    assert filled.photo_ids() >= {1, 3, 4}
+
+
+def test_searching_an_empty_index_returns_nothing(index_backend):
+    assert get_index().search(unit(1), 10, MODEL) == []
+
+
+@pytest.mark.elasticsearch
+def test_a_stale_write_cannot_overwrite_a_newer_one(elasticsearch_settings):
+    index = get_index()
+    index.upsert([doc(1, breed="New", version=200)])
+    index.upsert([doc(1, breed="Old", version=100)])
+
+    assert ids(index.search(unit(1), 1, MODEL, SearchFilters(breed="New"))) == [1]
+    assert index.search(unit(1), 1, MODEL, SearchFilters(breed="Old")) == []
+
+
+def test_a_dog_registered_through_the_form_is_found(client, index_backend):
+    owner = make_owner()
+    client.force_login(owner.user)
+    client.post(reverse("dogs:create"), {"name": "Pip", "breed": "Corgi", "sex": "male", "photos": [photo_upload(11)]})
+    photo = owner.dogs.get().photos.get()
+
+    get_index().ensure()
+    if index_backend == "elasticsearch":
+        get_index().refresh()
+    assert ids(get_index().search(photo.vector, 1, active_model_name())) == [photo.pk]
+
+
+@pytest.mark.elasticsearch
+def test_staff_get_a_clear_message_when_elasticsearch_is_unreachable(client, settings):
+    settings.SEARCH_BACKEND = "elasticsearch"
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
+    settings.ELASTICSEARCH_MAX_RETRIES = 0
+    client.force_login(make_staff())
+
+    response = client.post(reverse("search:find_owner"), {"photo": photo_upload(1)})
+
+    assert response.status_code == 503
+    assert "The photo index cannot be reached right now" in response.content.decode()
