@@ -26,6 +26,11 @@ class PendingIndexUpdateQuerySet(models.QuerySet):
     def failing(self) -> PendingIndexUpdateQuerySet:
         return self.filter(attempts__gt=0)
 
+    def backlog(self) -> dict:
+        """What staff are shown: how many changes wait, and the latest reason."""
+        latest = self.failing().order_by("-updated_at").values_list("last_error", flat=True).first()
+        return {"count": self.count(), "last_error": latest or ""}
+
 
 class PendingIndexUpdate(models.Model):
     """The outbox: a photo whose index entry must be brought in line with the database.

@@ -14,6 +14,7 @@ from dogs.photo_files import encode_public_copy
 from .backends import IndexUnavailable
 from .embeddings import ModelUnavailable
 from .forms import PhotoSearchForm
+from .models import PendingIndexUpdate
 from .services import find_matching_dogs
 
 INDEX_DOWN_MESSAGE = (
@@ -29,7 +30,7 @@ def find_owner(request: HttpRequest) -> HttpResponse:
     if not can_see_contacts(request.user):
         raise PermissionDenied("Only shelter staff can search by photo.")
     form = PhotoSearchForm(request.POST or None, request.FILES or None)
-    context: dict = {"form": form, "results": None, "error": ""}
+    context: dict = {"form": form, "results": None, "error": "", "backlog": PendingIndexUpdate.objects.backlog()}
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import struct
-import zlib
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -26,7 +25,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
-from PIL import ExifTags, Image, ImageChops, ImageFile
+from PIL import Image, ImageChops, ImageFile
 from PIL.TiffImagePlugin import IFDRational
 
 from dogs.photo_files import (
@@ -36,6 +35,7 @@ from dogs.photo_files import (
     open_checked_photo,
     safe_upload_name,
 )
+from tests.support.photos import exif_with, png_with_header_size
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -90,36 +90,6 @@ def rejected(data: bytes, **upload_kwargs) -> ValidationError:
     with pytest.raises(ValidationError) as info:
         open_checked_photo(upload(data, **upload_kwargs))
     return info.value
-
-
-def png_with_header_size(width: int, height: int) -> bytes:
-    """A ~70 byte PNG whose IHDR claims width x height (CRC fixed up)."""
-    data = bytearray(encode(Image.new("1", (1, 1)), "PNG"))
-    assert data[12:16] == b"IHDR"
-    data[16:24] = struct.pack(">II", width, height)
-    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
-    return bytes(data)
-
-
-def exif_with(
-    *,
-    orientation: int | None = None,
-    taken: str | None = None,
-    offset: str | None = None,
-    gps: dict[int, object] | None = None,
-) -> Image.Exif:
-    exif = Image.Exif()
-    if orientation is not None:
-        exif[ExifTags.Base.Orientation] = orientation
-    if taken is not None or offset is not None:
-        exif_ifd = exif.get_ifd(ExifTags.IFD.Exif)
-        if taken is not None:
-            exif_ifd[ExifTags.Base.DateTimeOriginal] = taken
-        if offset is not None:
-            exif_ifd[ExifTags.Base.OffsetTimeOriginal] = offset
-    if gps is not None:
-        exif.get_ifd(ExifTags.IFD.GPSInfo).update(gps)
-    return exif
 
 
 # ---------------------------------------------------------------------------

@@ -295,6 +295,7 @@ class ElasticsearchIndex:
 
         try:
             old = self.concrete_indices()
+            self._remove_abandoned_builds(keep=old)
             new = self._new_index(dimension, building=True)
         except (ApiError, TransportError) as exc:
             raise IndexUnavailable(f"Elasticsearch is unavailable: {exc}") from exc
@@ -322,6 +323,14 @@ class ElasticsearchIndex:
         for name in old:
             self._discard(name)
         return count
+
+    def _remove_abandoned_builds(self, keep: list[str]) -> None:
+        """Delete half-built indices left by an interrupted rebuild (they never got the alias)."""
+        found = self.client.indices.get(index=f"{self.alias}-*", expand_wildcards="open,closed")
+        for name in found:
+            if name not in keep:
+                logger.info("Removing index %s left by an interrupted rebuild.", name)
+                self._discard(name)
 
     def _discard(self, name: str) -> None:
         try:

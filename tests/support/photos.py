@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import random
+import struct
+import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageDraw
+from PIL import ExifTags, Image, ImageDraw
 
 
 def make_image(seed: int, size: tuple[int, int] = (320, 240)) -> Image.Image:
@@ -34,3 +36,33 @@ def photo_upload(seed: int, name: str | None = None, format: str = "JPEG") -> Si
     content_type = {"JPEG": "image/jpeg", "PNG": "image/png"}.get(format, "application/octet-stream")
     ext = {"JPEG": "jpg"}.get(format, format.lower())
     return SimpleUploadedFile(name or f"dog-{seed}.{ext}", image_bytes(make_image(seed), format), content_type)
+
+
+def png_with_header_size(width: int, height: int) -> bytes:
+    """A ~70 byte PNG whose IHDR claims width x height (CRC fixed up)."""
+    data = bytearray(image_bytes(Image.new("1", (1, 1)), "PNG"))
+    assert data[12:16] == b"IHDR"
+    data[16:24] = struct.pack(">II", width, height)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    return bytes(data)
+
+
+def exif_with(
+    *,
+    orientation: int | None = None,
+    taken: str | None = None,
+    offset: str | None = None,
+    gps: dict[int, object] | None = None,
+) -> Image.Exif:
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[ExifTags.Base.Orientation] = orientation
+    if taken is not None or offset is not None:
+        exif_ifd = exif.get_ifd(ExifTags.IFD.Exif)
+        if taken is not None:
+            exif_ifd[ExifTags.Base.DateTimeOriginal] = taken
+        if offset is not None:
+            exif_ifd[ExifTags.Base.OffsetTimeOriginal] = offset
+    if gps is not None:
+        exif.get_ifd(ExifTags.IFD.GPSInfo).update(gps)
+    return exif

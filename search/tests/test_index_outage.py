@@ -1,0 +1,124 @@
+"""The database is the source of truth: an index outage loses nothing and leaks nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from dogs.models import Dog, DogPhoto
+from search.backends import IndexUnavailable, get_index
+from search.backends.elasticsearch import ElasticsearchIndex
+from search.embeddings import active_model_name
+from search.maintenance import rebuild_index
+from search.models import PendingIndexUpdate
+from tests.factories import make_owner, make_staff
+from tests.support.photos import photo_upload
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.elasticsearch, pytest.mark.slow]
+
+
+@pytest.fixture
+def es(elasticsearch_settings, elasticsearch_server):
+    elasticsearch_settings.ELASTICSEARCH_MAX_RETRIES = 0
+    elasticsearch_settings.ELASTICSEARCH_TIMEOUT = 5
+    yield elasticsearch_server
+    if not elasticsearch_server.is_running():
+        elasticsearch_server.start()
+
+
+def assert_index_matches_database():
+    index = ElasticsearchIndex()
+    index.refresh()
+    photos = {p.pk: p for p in DogPhoto.objects.all()}
+    assert index.photo_ids() == set(photos)
+    stored = index.vectors(list(photos))
+    for pk, photo in photos.items():
+        np.testing.assert_allclose(stored[pk], photo.vector, atol=1e-6)
+
+
+def test_writes_during_an_outage_are_kept_and_applied_in_order_once_it_ends(client, es):
+    owner = make_owner()
+    client.force_login(owner.user)
+    es.stop()
+
+    for i in range(50):
+        response = client.post(
+            reverse("dogs:create"), {"name": f"Dog {i}", "sex": "unknown", "photos": [photo_upload(500 + i)]}
+        )
+        assert response.status_code == 302, "the site keeps working"
+    dogs = list(Dog.objects.order_by("pk"))
+    for dog in dogs[:10]:
+        response = client.post(reverse("dogs:edit", args=[dog.pk]), {"name": dog.name, "breed": "Edited", "sex": "male"})
+        assert response.status_code == 302
+    for dog in dogs[10:15]:
+        assert client.post(reverse("dogs:delete", args=[dog.pk])).status_code == 302
+    # A photo added then deleted while the index is down must not come back.
+    client.post(reverse("dogs:photo_add", args=[dogs[20].pk]), {"photos": [photo_upload(999)]})
+    ghost = dogs[20].photos.order_by("-pk").first()
+    client.post(reverse("dogs:photo_delete", args=[ghost.pk]))
+
+    assert Dog.objects.count() == 45
+    pending = PendingIndexUpdate.objects.all()
+    assert pending.count() == 51
+    assert all(row.attempts >= 1 and "unavailable" in row.last_error for row in pending)
+
+    staff = client
+    staff.force_login(make_staff())
+    page = staff.post(reverse("search:find_owner"), {"photo": photo_upload(500)})
+    assert page.status_code == 503
+    assert "cannot be reached" in page.content.decode()
+
+    es.start()
+    call_command("sync_index")
+
+    assert not PendingIndexUpdate.objects.exists()
+    assert_index_matches_database()
+    assert ghost.pk not in ElasticsearchIndex().photo_ids()
+    edited = get_index().search(dogs[0].photos.get().vector, 1, active_model_name())
+    assert edited[0].dog_id == dogs[0].pk
+
+
+def test_sync_index_exits_non_zero_while_the_index_is_down(es):
+    make_owner()
+    PendingIndexUpdate.objects.create(photo_id=12345)
+    es.stop()
+
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("sync_index")
+
+    assert exit_info.value.code == 1
+    assert PendingIndexUpdate.objects.get().attempts == 1
+
+
+def test_an_interrupted_rebuild_leaves_the_old_alias_serving_and_a_rerun_completes(client, es):
+    owner = make_owner()
+    client.force_login(owner.user)
+    for i in range(12):
+        client.post(reverse("dogs:create"), {"name": f"Dog {i}", "sex": "unknown", "photos": [photo_upload(700 + i)]})
+    index = ElasticsearchIndex()
+    serving = index.concrete_indices()
+    probe = Dog.objects.get(name="Dog 4").photos.get()
+    seen = []
+
+    def stop_half_way(step: int) -> None:
+        seen.append(step)
+        if len(seen) == 6:
+            es.stop()
+
+    from django.test import override_settings
+
+    with override_settings(ELASTICSEARCH_BULK_CHUNK_SIZE=2), pytest.raises(IndexUnavailable):
+        rebuild_index(progress=stop_half_way)
+
+    es.start()
+    assert index.concrete_indices() == serving, "the alias never moved"
+    assert index.search(probe.vector, 1, active_model_name())[0].photo_id == probe.pk
+
+    call_command("search_index", rebuild=True)
+
+    assert index.concrete_indices() != serving
+    leftovers = index.client.indices.get(index=f"{index.alias}-*")
+    assert list(leftovers) == index.concrete_indices(), "the half-built index was cleaned up"
+    assert_index_matches_database()
