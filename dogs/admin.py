@@ -15,7 +15,7 @@ class DogPhotoAdminForm(forms.ModelForm):
 
     class Meta:
         model = DogPhoto
-        fields = "__all__"
+        fields = ("dog", "image", "taken_at", "latitude", "longitude")
 
     def clean_image(self):
         image = self.cleaned_data.get("image")

@@ -120,12 +120,6 @@ class DogPhoto(models.Model):
     def __str__(self) -> str:
         return f"Photo {self.pk} of {self.dog}"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_image_name = instance.__dict__.get("image")
-        return instance
-
     def save(self, *args, **kwargs) -> None:
         # A replaced image (e.g. in the admin) makes the stored embedding stale.
         loaded = getattr(self, "_loaded_image_name", None)
@@ -134,6 +128,12 @@ class DogPhoto(models.Model):
             self.embedding_model = ""
         super().save(*args, **kwargs)
         self._loaded_image_name = self.image.name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_image_name = instance.__dict__.get("image")
+        return instance
 
     @property
     def vector(self) -> np.ndarray | None:

@@ -27,8 +27,9 @@ def _own_dog(request: HttpRequest, pk: int) -> Dog:
 def _owner_for(request: HttpRequest) -> Owner:
     owner = Owner.objects.filter(user=request.user).first()
     if owner is None:
-        owner = Owner.objects.create(user=request.user, name=request.user.get_full_name() or request.user.username,
-                                     email=request.user.email)
+        owner = Owner.objects.create(
+            user=request.user, name=request.user.get_full_name() or request.user.username, email=request.user.email
+        )
     return owner
 
 

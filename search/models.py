@@ -9,6 +9,9 @@ class IndexGeneration(models.Model):
 
     value = models.BigIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"index generation {self.value}"
+
     @classmethod
     def current(cls) -> int:
         return cls.objects.filter(pk=1).values_list("value", flat=True).first() or 0

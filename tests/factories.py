@@ -23,7 +23,12 @@ def shelter_staff_group() -> Group:
 
 def make_owner(username: str = "alice", **fields) -> Owner:
     user = User.objects.create_user(username, f"{username}@example.com", "correct-horse-battery")
-    defaults = {"name": username.title(), "email": f"{username}@example.com", "phone": "+1 555 0100", "address": "Springfield"}
+    defaults = {
+        "name": username.title(),
+        "email": f"{username}@example.com",
+        "phone": "+1 555 0100",
+        "address": "Springfield",
+    }
     defaults.update(fields)
     return Owner.objects.create(user=user, **defaults)
 

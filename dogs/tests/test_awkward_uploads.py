@@ -55,7 +55,10 @@ REFUSED = {
     "empty.jpg": (b"", "empty"),
     "half.jpg": (TRUNCATED_JPEG, "damaged or incomplete"),
     "page.png": (image_bytes(make_image(1), "PNG")[:40] + b"<html><script>alert(1)</script></html>", "damaged"),
-    "logo.svg": (b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="9" height="9"/></svg>', "Vector images (SVG) are not supported"),
+    "logo.svg": (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="9" height="9"/></svg>',
+        "Vector images (SVG) are not supported",
+    ),
     "bomb.png": (png_with_header_size(30_000, 30_000), "pixels"),
 }
 
@@ -132,8 +135,10 @@ def test_files_over_the_upload_limit_are_refused(owner_client, settings):
 def test_exif_date_and_gps_become_data_shown_to_owner_and_staff(client):
     owner = make_owner()
     gps = {
-        ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (52.0, 22.0, 12.0),
-        ExifTags.GPS.GPSLongitudeRef: "E", ExifTags.GPS.GPSLongitude: (4.0, 53.0, 24.0),
+        ExifTags.GPS.GPSLatitudeRef: "N",
+        ExifTags.GPS.GPSLatitude: (52.0, 22.0, 12.0),
+        ExifTags.GPS.GPSLongitudeRef: "E",
+        ExifTags.GPS.GPSLongitude: (4.0, 53.0, 24.0),
     }
     data = image_bytes(make_image(1), "JPEG", exif=exif_with(taken="2026:05:04 13:14:15", offset="+02:00", gps=gps))
     client.force_login(owner.user)

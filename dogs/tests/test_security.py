@@ -12,7 +12,6 @@ from django.urls import reverse
 from dogs.models import Owner
 from search.models import PendingIndexUpdate
 from tests.factories import make_dog, make_owner, make_staff
-from tests.support.photos import photo_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +80,11 @@ def test_production_settings_pass_the_deploy_check():
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

@@ -25,7 +25,10 @@ def test_it_creates_the_user_and_owner_and_logs_in(client):
     assert response.status_code == 302
     owner = Owner.objects.get(user__username="maria")
     assert (owner.name, owner.email, owner.phone, owner.address) == (
-        "Maria Lopez", "maria@example.com", "+34 600 000 000", "Valencia"
+        "Maria Lopez",
+        "maria@example.com",
+        "+34 600 000 000",
+        "Valencia",
     )
     assert client.get(reverse("dogs:my_dogs")).status_code == 200
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 from django.conf import settings
@@ -123,7 +123,7 @@ class ElasticsearchIndex:
     # -- index lifecycle -------------------------------------------------------
 
     def _new_index(self, dimension: int, *, building: bool = False) -> str:
-        name = f"{self.alias}-{datetime.now(timezone.utc).strftime('%Y%m%d%H%M%S%f')}"
+        name = f"{self.alias}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
         index = Index(name, using=self.client)
         index.settings(
             number_of_shards=settings.ELASTICSEARCH_SHARDS,
@@ -248,7 +248,8 @@ class ElasticsearchIndex:
             raise IndexUnavailable(f"Elasticsearch is unavailable: {exc}") from exc
         # Elasticsearch scores cosine as (1 + cosine) / 2; report the cosine itself, as the embedded index does.
         return [
-            Match(photo_id=int(hit.meta.id), dog_id=int(hit.dog_id), score=min(1.0, 2 * hit.meta.score - 1)) for hit in response
+            Match(photo_id=int(hit.meta.id), dog_id=int(hit.dog_id), score=min(1.0, 2 * hit.meta.score - 1))
+            for hit in response
         ]
 
     def photo_ids(self) -> set[int]:
@@ -274,7 +275,10 @@ class ElasticsearchIndex:
     # -- rebuild -------------------------------------------------------------------
 
     def rebuild(
-        self, documents: Iterable[IndexDocument], total: int | None = None, progress: Progress | None = None,
+        self,
+        documents: Iterable[IndexDocument],
+        total: int | None = None,
+        progress: Progress | None = None,
         dimension: int | None = None,
     ) -> int:
         """Stream documents into a new index, then move the alias to it in one atomic step."""

@@ -65,9 +65,7 @@ def _build_encoder(kind: str, clip_model: str) -> Encoder:
         from .efficientnet import EfficientNetLite0Encoder
 
         return EfficientNetLite0Encoder()
-    raise ModelUnavailable(
-        f"Unknown EMBEDDING_MODEL {kind!r}. Use 'clip' (with CLIP_MODEL) or 'efficientnet-lite0'."
-    )
+    raise ModelUnavailable(f"Unknown EMBEDDING_MODEL {kind!r}. Use 'clip' (with CLIP_MODEL) or 'efficientnet-lite0'.")
 
 
 def get_encoder() -> Encoder:

@@ -27,7 +27,7 @@ class ClipEncoder:
             torch.set_num_threads(settings.TORCH_THREADS)
         try:
             self._model = SentenceTransformer(model_name_or_path, device="cpu")
-        except Exception as exc:  # noqa: BLE001 - hub, OS and format errors all mean "cannot load"
+        except Exception as exc:
             raise ModelUnavailable(OFFLINE_HELP.format(name=model_name_or_path, error=exc)) from exc
         self.name = model_name_or_path
         self.dimension = int(self._model.encode([Image.new("RGB", (32, 32))], convert_to_numpy=True).shape[1])

@@ -39,8 +39,16 @@ def filled(index_backend):
     index = get_index()
     index.upsert(
         [
-            doc(1, breed="Beagle", taken_at=datetime(2026, 1, 10, tzinfo=UTC), latitude=AMSTERDAM[0], longitude=AMSTERDAM[1]),
-            doc(2, breed="Beagle", taken_at=datetime(2026, 3, 5, tzinfo=UTC), latitude=UTRECHT[0], longitude=UTRECHT[1]),
+            doc(
+                1,
+                breed="Beagle",
+                taken_at=datetime(2026, 1, 10, tzinfo=UTC),
+                latitude=AMSTERDAM[0],
+                longitude=AMSTERDAM[1],
+            ),
+            doc(
+                2, breed="Beagle", taken_at=datetime(2026, 3, 5, tzinfo=UTC), latitude=UTRECHT[0], longitude=UTRECHT[1]
+            ),
             doc(3, breed="Poodle", taken_at=datetime(2026, 6, 1, tzinfo=UTC), latitude=PARIS[0], longitude=PARIS[1]),
             doc(4, breed="Poodle"),
             doc(5, breed="Beagle", model="another-model", vector=unit(1)),
@@ -72,7 +80,9 @@ def test_the_breed_filter(filled):
 
 
 def test_the_date_filter(filled):
-    filters = SearchFilters(taken_after=datetime(2026, 2, 1, tzinfo=UTC), taken_before=datetime(2026, 12, 1, tzinfo=UTC))
+    filters = SearchFilters(
+        taken_after=datetime(2026, 2, 1, tzinfo=UTC), taken_before=datetime(2026, 12, 1, tzinfo=UTC)
+    )
 
     assert sorted(ids(filled.search(unit(1), 10, MODEL, filters))) == [2, 3]
 

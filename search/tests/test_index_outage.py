@@ -50,7 +50,9 @@ def test_writes_during_an_outage_are_kept_and_applied_in_order_once_it_ends(clie
         assert response.status_code == 302, "the site keeps working"
     dogs = list(Dog.objects.order_by("pk"))
     for dog in dogs[:10]:
-        response = client.post(reverse("dogs:edit", args=[dog.pk]), {"name": dog.name, "breed": "Edited", "sex": "male"})
+        response = client.post(
+            reverse("dogs:edit", args=[dog.pk]), {"name": dog.name, "breed": "Edited", "sex": "male"}
+        )
         assert response.status_code == 302
     for dog in dogs[10:15]:
         assert client.post(reverse("dogs:delete", args=[dog.pk])).status_code == 302

@@ -30,7 +30,9 @@ def test_check_reports_a_matching_index(dogs, capsys):
 def test_check_reports_a_document_removed_behind_the_apps_back(elasticsearch_settings, capsys):
     dogs = [make_dog(make_owner(), "Dog", seeds=(1, 2))]
     victim = dogs[0].photos.first()
-    ElasticsearchIndex().client.delete(index=elasticsearch_settings.ELASTICSEARCH_INDEX, id=str(victim.pk), refresh=True)
+    ElasticsearchIndex().client.delete(
+        index=elasticsearch_settings.ELASTICSEARCH_INDEX, id=str(victim.pk), refresh=True
+    )
 
     with pytest.raises(CommandError, match="drifted"):
         call_command("search_index", check=True)
@@ -85,7 +87,10 @@ def test_the_live_mapping_is_the_blogs_mapping(elasticsearch_settings):
     live_settings = index.client.indices.get_settings(index=name)[name]["settings"]["index"]
 
     assert live["image_embedding"] == {
-        "type": "dense_vector", "dims": 512, "index": True, "similarity": "cosine",
+        "type": "dense_vector",
+        "dims": 512,
+        "index": True,
+        "similarity": "cosine",
         "index_options": {"type": "hnsw", "m": 16, "ef_construction": 100},
     }
     for keyword in ("dog_id", "breed", "image_path", "owner_name"):

@@ -25,11 +25,24 @@ def test_a_breed_corrected_in_the_admin_is_reindexed(admin_client, index_backend
     vector = dog.photos.get().vector
 
     data = {
-        "owner": dog.owner_id, "name": "Rex", "breed": "Golden Retriever", "sex": "male", "colour": "", "notes": "",
-        "birth_date": "", "microchip": "", "photos-TOTAL_FORMS": "1", "photos-INITIAL_FORMS": "1",
-        "photos-MIN_NUM_FORMS": "0", "photos-MAX_NUM_FORMS": "1000", "photos-0-id": dog.photos.get().pk,
-        "photos-0-dog": dog.pk, "photos-0-taken_at_0": "", "photos-0-taken_at_1": "",
-        "photos-0-latitude": "", "photos-0-longitude": "",
+        "owner": dog.owner_id,
+        "name": "Rex",
+        "breed": "Golden Retriever",
+        "sex": "male",
+        "colour": "",
+        "notes": "",
+        "birth_date": "",
+        "microchip": "",
+        "photos-TOTAL_FORMS": "1",
+        "photos-INITIAL_FORMS": "1",
+        "photos-MIN_NUM_FORMS": "0",
+        "photos-MAX_NUM_FORMS": "1000",
+        "photos-0-id": dog.photos.get().pk,
+        "photos-0-dog": dog.pk,
+        "photos-0-taken_at_0": "",
+        "photos-0-taken_at_1": "",
+        "photos-0-latitude": "",
+        "photos-0-longitude": "",
     }
     response = admin_client.post(reverse("admin:dogs_dog_change", args=[dog.pk]), data)
 
