@@ -77,7 +77,7 @@ class DogForm(forms.ModelForm):
     class Meta:
         model = Dog
         fields = ("name", "breed", "sex", "colour", "birth_date", "microchip", "notes")
-        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}), "notes": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, photos_required: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -44,6 +44,12 @@ class DogQuerySet(models.QuerySet):
             return self.filter(owner__user=user)
         return self.none()
 
+    def registered(self) -> DogQuerySet:
+        return self.filter(kind=Dog.Kind.REGISTERED)
+
+    def found(self) -> DogQuerySet:
+        return self.filter(kind=Dog.Kind.FOUND)
+
     def owned_by(self, user) -> DogQuerySet:
         """Dogs the user may change: only their own, whoever they are (staff edit in the admin)."""
         if not (user and user.is_authenticated):
@@ -52,19 +58,39 @@ class DogQuerySet(models.QuerySet):
 
 
 class Dog(models.Model):
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", "Registered by its owner"
+        FOUND = "found", "Found, held by a shelter"
+
     class Sex(models.TextChoices):
         MALE = "male", "Male"
         FEMALE = "female", "Female"
         UNKNOWN = "unknown", "Unknown"
 
-    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="dogs")
+    class Size(models.TextChoices):
+        SMALL = "small", "Small"
+        MEDIUM = "medium", "Medium"
+        LARGE = "large", "Large"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Status(models.TextChoices):
+        HOME = "home", "At home"
+        LOST = "lost", "Lost"
+        IN_SHELTER = "in_shelter", "In a shelter"
+        REUNITED = "reunited", "Reunited"
+
+    # Found dogs are dogs too (photos, embeddings, index), with no owner yet.
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.REGISTERED, db_index=True)
+    owner = models.ForeignKey(Owner, null=True, blank=True, on_delete=models.CASCADE, related_name="dogs")
     name = models.CharField(max_length=100)
     breed = models.CharField(max_length=100, blank=True)
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    size = models.CharField(max_length=10, choices=Size.choices, default=Size.UNKNOWN)
     colour = models.CharField(max_length=100, blank=True)
     birth_date = models.DateField("approximate birth date", null=True, blank=True)
     microchip = models.CharField("microchip number", max_length=32, blank=True, db_index=True)
     notes = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.HOME)
     # The seed data's own dog id, so re-running an import updates instead of duplicating.
     external_id = models.CharField(max_length=100, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -78,8 +104,19 @@ class Dog(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        self.microchip = normalise_microchip(self.microchip)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
+        if self.kind == Dog.Kind.FOUND and hasattr(self, "found_report"):
+            return self.found_report.get_absolute_url()
         return reverse("dogs:detail", args=[self.pk])
+
+
+def normalise_microchip(value: str) -> str:
+    """Scanners and people write chip numbers with spaces, dashes and dots."""
+    return "".join(ch for ch in value if ch.isalnum()).upper()
 
 
 def photo_upload_to(instance: DogPhoto, filename: str) -> str:

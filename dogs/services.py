@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,7 +70,13 @@ def add_photos(dog: Dog, uploads: Sequence[CheckedUpload]) -> PhotosAdded:
     return add_photos_to_dogs([(dog, upload) for upload in uploads])
 
 
-def register_dog(dog: Dog, owner: Owner, uploads: Sequence[CheckedUpload]) -> PhotosAdded:
+def register_dog(
+    dog: Dog,
+    owner: Owner | None,
+    uploads: Sequence[CheckedUpload],
+    also: Callable[[Dog], None] | None = None,
+) -> PhotosAdded:
+    """Save a dog and its photos in one transaction; `also` saves what belongs with it (a found report)."""
     vectors, error = _embed(uploads)
     model = active_model_name()
     with transaction.atomic(), sync.batched():
@@ -80,4 +86,6 @@ def register_dog(dog: Dog, owner: Owner, uploads: Sequence[CheckedUpload]) -> Ph
             _store(dog, upload, checked, None if vectors is None else vectors[i], model)
             for i, (upload, checked) in enumerate(uploads)
         ]
+        if also is not None:
+            also(dog)
     return PhotosAdded(photos, error)

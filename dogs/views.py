@@ -85,7 +85,11 @@ def dog_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def dog_detail(request: HttpRequest, pk: int) -> HttpResponse:
     dog = get_object_or_404(Dog.objects.visible_to(request.user).select_related("owner"), pk=pk)
-    is_owner = dog.owner.user_id == request.user.pk
+    is_owner = dog.owner is not None and dog.owner.user_id == request.user.pk
+    if not is_owner:
+        from reunions.services import log_contact_views
+
+        log_contact_views(request.user, [dog.owner], request.path)
     return render(
         request,
         "dogs/dog_detail.html",
@@ -95,6 +99,7 @@ def dog_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_owner": is_owner,
             "show_contact": is_owner or can_see_contacts(request.user),
             "upload_form": PhotoUploadForm() if is_owner else None,
+            "open_lost_report": dog.lost_reports.filter(closed_at__isnull=True).first(),
         },
     )
 

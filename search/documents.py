@@ -17,7 +17,7 @@ def document_for(photo: DogPhoto) -> IndexDocument:
         model=photo.embedding_model,
         breed=photo.dog.breed,
         image_path=photo.image.name,
-        kind="registered",
+        kind=photo.dog.kind,
         taken_at=photo.taken_at,
         latitude=photo.latitude,
         longitude=photo.longitude,

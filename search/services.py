@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from django.conf import settings
@@ -38,6 +38,8 @@ def find_matching_dogs_by_vector(
     vector: np.ndarray, *, limit: int | None = None, filters: SearchFilters | None = None
 ) -> list[DogMatch]:
     limit = limit or settings.SEARCH_RESULTS
+    # Owners' registered dogs only: found dogs share the index but are not anybody's dog yet.
+    filters = replace(filters or SearchFilters(), kinds=(Dog.Kind.REGISTERED,))
     matches = get_index().search(
         vector, k=limit * settings.SEARCH_PHOTOS_PER_DOG, model=active_model_name(), filters=filters
     )

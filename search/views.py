@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from dogs.models import can_see_contacts
 from dogs.photo_files import encode_public_copy
+from reunions.services import log_contact_views
 
 from .backends import IndexUnavailable
 from .embeddings import ModelUnavailable
@@ -40,6 +41,7 @@ def find_owner(request: HttpRequest) -> HttpResponse:
             context["query_preview"] = f"data:image/jpeg;base64,{preview}"
             try:
                 context["results"] = find_matching_dogs(image, filters=form.filters())
+                log_contact_views(request.user, [match.dog.owner for match in context["results"]], request.path)
             except IndexUnavailable:
                 context["error"], status = INDEX_DOWN_MESSAGE, 503
             except ModelUnavailable as exc:

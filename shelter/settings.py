@@ -66,10 +66,13 @@ INSTALLED_APPS = [
     "axes",
     "dogs",
     "search",
+    "reunions",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files (compressed, cache-forever names) without a separate server.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,6 +139,39 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = env("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 
+# --- Storage: media on local disk under MEDIA_ROOT, or in an S3 bucket (AWS or any S3-compatible store).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env("AWS_S3_REGION_NAME") or None,
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE") or None,
+            # Unset: boto3's own chain (instance or task role, ~/.aws, AWS_* variables).
+            "access_key": env("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": envsecret("AWS_SECRET_ACCESS_KEY") or None,
+            "location": env("AWS_LOCATION"),
+            # Photos are private: no ACL, so objects follow the bucket's (private) policy; the app
+            # serves them to owners and staff only. Signed URLs, should anything ever link to one.
+            "default_acl": None,
+            "querystring_auth": True,
+            # Never replace another photo's object: a clashing name gets a suffix.
+            "file_overwrite": False,
+        },
+    }
+if not DEBUG:
+    # Hashed names (cached forever) and gzip/brotli copies, made by `collectstatic`.
+    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+# Rescan static files per request while developing (and in tests, which run without collectstatic).
+WHITENOISE_AUTOREFRESH = DEBUG
+# --- end of storage
+
 # Photo uploads. Django's own request limits are set to match: file data is not
 # counted by DATA_UPLOAD_MAX_MEMORY_SIZE, so forms enforce the size per file.
 PHOTO_MAX_UPLOAD_BYTES = envint("PHOTO_MAX_UPLOAD_BYTES", 15 * 1024 * 1024)
@@ -181,6 +217,15 @@ ELASTICSEARCH_BULK_CHUNK_SIZE = envint("ELASTICSEARCH_BULK_CHUNK_SIZE", 500)
 # Make each write searchable at once (a refresh per write: for tests and very small sites).
 ELASTICSEARCH_REFRESH_ON_WRITE = envbool("ELASTICSEARCH_REFRESH_ON_WRITE", False)
 
+# Lost and found. Similarities below MATCH_THRESHOLD are listed as weak matches and
+# raise no alert. Unset, it follows the active model (see MATCH_THRESHOLDS and the README).
+MATCH_THRESHOLD = envfloat("MATCH_THRESHOLD", 0.0) or None
+MATCH_THRESHOLDS = {"efficientnet-lite0": 0.80, "clip-ViT-B-32": 0.85}
+DEFAULT_MATCH_THRESHOLD = 0.85
+DEFAULT_STRAY_HOLD_DAYS = envint("DEFAULT_STRAY_HOLD_DAYS", 7)
+# Absolute links in alert emails.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # Login throttling (django-axes): lock a username+IP pair after repeated failures.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envfloat("AXES_COOLOFF_HOURS", 1.0)
@@ -203,12 +248,18 @@ if not DEBUG:
         # Preloading binds the whole domain and its subdomains to HTTPS for months and is
         # hard to undo: a shelter opts in knowingly (SECURE_HSTS_PRELOAD=1), so no warning.
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    # Load balancers probe over plain HTTP; a redirect to HTTPS would read as a failure.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # One JSON object per line, for log collectors (LOG_FORMAT=json).
+        "json": {"()": "shelter.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": env("LOG_FORMAT", "plain")}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"level": "INFO"},

@@ -4,12 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from shelter.health import health
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("accounts/", include("dogs.account_urls")),
     path("dogs/", include("dogs.urls")),
     path("search/", include("search.urls")),
+    path("reunions/", include("reunions.urls")),
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
 ]
 
 if settings.DEBUG:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,4 +81,4 @@ def haversine_km(lat1, lon1, lat2, lon2):
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return float(haversine_km(a[0], a[1], b[0], b[1])) if not any(map(math.isnan, (*a, *b))) else math.nan
+    return float(haversine_km(a[0], a[1], b[0], b[1]))

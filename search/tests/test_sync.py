@@ -26,6 +26,9 @@ def test_a_breed_corrected_in_the_admin_is_reindexed(admin_client, index_backend
 
     data = {
         "owner": dog.owner_id,
+        "kind": "registered",
+        "size": "unknown",
+        "status": "home",
         "name": "Rex",
         "breed": "Golden Retriever",
         "sex": "male",

@@ -18,6 +18,23 @@ Usage from the shell::
     python -m tests.support.elasticsearch_server fetch   # warm the cache (CI)
     python -m tests.support.elasticsearch_server run     # serve until Ctrl-C
 
+What this distribution can NOT do (it is the minimal build Elastic uses for
+its own REST tests: server + apm, transport-netty4, x-pack-core and
+x-pack-security modules only):
+
+* no ``rest-root`` module: ``GET /`` and ``HEAD /`` answer 405, so the python
+  client's ``info()`` raises and ``ping()`` returns False. Probe health with
+  ``cluster.health()`` instead.
+* no ``analysis-common``: only core analyzers/filters (``standard``,
+  ``simple``, ``whitespace``, ``keyword``, ``lowercase`` ...); ``english``,
+  ``asciifolding``, ``edge_ngram`` ... are unknown.
+* no ``mapper-extras`` (``search_as_you_type``, ``scaled_float``, ...), no
+  ``reindex`` (``_delete_by_query``, ``_update_by_query``, ``_reindex``), no
+  painless scripts, no ingest pipelines/geoip.
+
+``dense_vector``/kNN, ``geo_point``, ``function_score``, aggregations and the
+document/index/bulk APIs work.
+
 Environment variables:
 
 ``ES_TEST_VERSION``
@@ -108,6 +125,9 @@ def download_distribution(version: str) -> Path:
         mvn,
         "-B",
         "-q",
+        # Maven caches "not found" (*.lastUpdated); without -U a transient
+        # network failure would stick. Only reached when the zip is missing.
+        "-U",
         "-Dstyle.color=never",
         f"-Dmaven.repo.local={MAVEN_REPO}",
         "dependency:get",
@@ -116,10 +136,11 @@ def download_distribution(version: str) -> Path:
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=CACHE_DIR)
     if proc.returncode != 0 or not zip_path.is_file():
-        output = (proc.stdout + proc.stderr).strip()
+        output = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
+        errors = [line for line in output.splitlines() if line.startswith("[ERROR]") and line.strip() != "[ERROR]"]
         raise ElasticsearchServerError(
             f"Could not download Elasticsearch {version} from Maven Central "
-            f"(does that version exist? set ES_TEST_VERSION):\n{output[-3000:]}"
+            f"(does that version exist? set ES_TEST_VERSION):\n" + "\n".join(errors[:3] or [output[-2000:]])
         )
     return zip_path
 
@@ -585,6 +606,9 @@ class ElasticsearchServer:
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
     # Route SIGTERM (e.g. from CI or `kill`) through the same clean shutdown
     # path as Ctrl-C so the JVMs and the temp dir never outlive this process.
+    # SIGINT is set explicitly too: a process started in the background by a
+    # non-interactive shell (`... run &`) inherits SIGINT as *ignored*, and
+    # Python then never installs its own Ctrl-C handler.
     raise KeyboardInterrupt
 
 
@@ -596,11 +620,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "fetch":
-        print(ensure_distribution())
+        try:
+            print(ensure_distribution())
+        except ElasticsearchServerError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         return 0
 
     server = ElasticsearchServer()
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     try:
         server.start()
         print(
@@ -614,6 +643,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 0
+    except ElasticsearchServerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     finally:
         server.close()
 

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from dogs.models import Dog
+from dogs.photo_files import open_checked_photo
+from reunions import services
+from reunions.models import FoundReport, LostReport, Shelter
+from tests.factories import make_staff
+from tests.support.photos import photo_upload
+
+
+@pytest.fixture(autouse=True)
+def strict_threshold(settings):
+    # The tiny test CLIP has random weights: only the very same photo is a "strong" match.
+    settings.MATCH_THRESHOLD = 0.999
+    settings.SITE_URL = "https://reunite.example.org"
+
+
+@pytest.fixture
+def staff(db):
+    return make_staff()
+
+
+@pytest.fixture
+def shelter(db):
+    return Shelter.objects.create(
+        name="Northside Shelter", phone="+1 555 0199", email="desk@northside.example", stray_hold_days=5
+    )
+
+
+@pytest.fixture
+def record_found(staff, shelter):
+    def record(seeds=(1,), days_ago=0, point=None, **dog_fields) -> FoundReport:
+        found_at = timezone.now() - timedelta(days=days_ago)
+        report = FoundReport(
+            shelter=shelter,
+            found_at=found_at,
+            place="Main St park",
+            hold_until=FoundReport.default_hold_until(shelter, found_at.date()),
+        )
+        if point:
+            report.latitude, report.longitude = point
+        uploads = []
+        for seed in seeds:
+            upload = photo_upload(seed)
+            uploads.append((upload, open_checked_photo(upload)))
+        dog_fields.setdefault("name", f"Found {seeds[0]}")
+        return services.record_found_dog(report, Dog(**dog_fields), uploads, staff)
+
+    return record
+
+
+@pytest.fixture
+def report_lost():
+    def report(dog, days_ago=1, point=None) -> LostReport:
+        lost = LostReport(dog=dog, lost_at=timezone.now() - timedelta(days=days_ago), place="Riverside")
+        if point:
+            lost.latitude, lost.longitude = point
+        return services.report_lost(lost)
+
+    return report

@@ -1,0 +1,131 @@
+"""The main journeys through the real UI: an owner registers, staff find them, others see nothing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from dogs.models import Dog
+from tests.factories import make_dog, make_owner, make_staff
+from tests.support.browser import screenshot
+
+from .ui import PASSWORD, expect_images_shown, field, log_in, photo_file
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ADA = {"username": "ada", "name": "Ada Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0011"}
+
+
+def sign_up_and_register_rex(page: Page, photos: list[Path], *, screenshots: bool = False) -> None:
+    page.goto("/")
+    if screenshots:
+        screenshot(page, "home")
+    page.get_by_role("navigation").get_by_role("link", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Create your owner account")).to_be_visible()
+    field(page, "Username").fill(ADA["username"])
+    field(page, "Your name").fill(ADA["name"])
+    field(page, "Email").fill(ADA["email"])
+    field(page, "Phone").fill(ADA["phone"])
+    field(page, "City or address").fill("London")
+    field(page, "Password").fill(PASSWORD)
+    field(page, "Password confirmation").fill(PASSWORD)
+    if screenshots:
+        screenshot(page, "signup")
+    page.get_by_role("button", name="Sign up").click()
+
+    expect(page.get_by_role("heading", name="Register a dog")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Welcome to Reunite!")
+    field(page, "Name").fill("Rex")
+    field(page, "Breed").fill("Border Collie")
+    field(page, "Sex").select_option(label="Male")
+    field(page, "Photos").set_input_files(photos)
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("heading", name="Rex", exact=True)).to_be_visible()
+
+
+def test_it_lets_an_owner_sign_up_and_register_a_dog_with_two_photos(page, tmp_path):
+    sign_up_and_register_rex(page, [photo_file(tmp_path, 11), photo_file(tmp_path, 12)], screenshots=True)
+
+    expect(page.get_by_role("status")).to_contain_text("Rex is registered with 2 photo(s).")
+    expect(page.get_by_text("Not searchable yet")).to_have_count(0)
+    expect_images_shown(page, "ul.photos img", 2)
+    # The owner sees their own contact card, as staff will.
+    expect(page.locator(".contact")).to_contain_text(ADA["phone"])
+    screenshot(page, "dog-page")
+
+    page.get_by_role("navigation").get_by_role("link", name="My dogs").click()
+    rex = page.locator(".dog-card").filter(has_text="Rex")
+    expect(rex).to_contain_text("Border Collie · Male · 2 photos")
+    expect_images_shown(page, ".dog-card img", 1)
+    screenshot(page, "my-dogs")
+
+
+def test_it_shows_staff_the_dog_an_owner_registered_first_with_the_owners_contact(new_page, tmp_path):
+    rex_photo = photo_file(tmp_path, 11)
+    sign_up_and_register_rex(new_page(), [rex_photo, photo_file(tmp_path, 12)])
+    for username, seed in (("bea", 21), ("cal", 31)):
+        make_dog(make_owner(username), name=f"Dog of {username}", seeds=(seed, seed + 1))
+    make_staff("sam")
+
+    page = new_page()
+    log_in(page, "sam")
+    page.get_by_role("navigation").get_by_role("link", name="Find owner by photo").click()
+    expect(page.get_by_role("heading", name="Find owner by photo")).to_be_visible()
+    field(page, "Photo of the found dog").set_input_files(rex_photo)
+    page.get_by_role("button", name="Search").click()
+
+    expect(page.get_by_role("heading", name="Top matches")).to_be_visible()
+    results = page.locator("ol.results > li")
+    expect(results).to_have_count(3)
+    first = results.first
+    expect(first.get_by_role("heading")).to_have_text("Rex")
+    expect(first.get_by_role("link", name=ADA["phone"])).to_have_attribute("href", f"tel:{ADA['phone']}")
+    expect(first.get_by_role("link", name=ADA["email"])).to_have_attribute("href", f"mailto:{ADA['email']}")
+    expect_images_shown(page, "ol.results img", 6)
+    screenshot(page, "search-results")
+
+    first.get_by_role("link", name="Rex").click()
+    expect(page.locator(".contact")).to_contain_text(ADA["email"])
+    expect(page.get_by_role("link", name="Edit")).to_have_count(0)
+
+
+def test_it_never_shows_another_owner_the_first_owners_dog_or_contact(page):
+    alice = make_owner("alice", phone="+1 555 0111")
+    rex = make_dog(alice, name="Rex", seeds=(11, 12))
+    make_owner("bob", phone="+1 555 0222")
+
+    log_in(page, "bob")
+    expect(page.get_by_text("You have not registered a dog yet.")).to_be_visible()
+    body = page.locator("body")
+    for secret in ("Rex", "alice@example.com", "+1 555 0111"):
+        expect(body).not_to_contain_text(secret)
+    expect(page.get_by_role("link", name="Find owner by photo")).to_have_count(0)
+
+    assert page.goto(f"/dogs/{rex.pk}/").status == 404
+    expect(body).not_to_contain_text("alice@example.com")
+    assert page.goto("/search/find-owner/").status == 403
+    photo = rex.photos.first()
+    assert page.goto(f"/dogs/photos/{photo.pk}/image/").status == 404
+
+
+def test_it_keeps_the_typed_dog_name_when_a_photo_is_not_an_image(page, tmp_path):
+    make_owner("bob")
+    fake = tmp_path / "photo.jpg"
+    fake.write_text("this is not a photo\n")
+
+    log_in(page, "bob")
+    page.get_by_role("navigation").get_by_role("link", name="Register a dog").click()
+    field(page, "Name").fill("Biscuit")
+    field(page, "Breed").fill("Beagle")
+    field(page, "Photos").set_input_files(fake)
+    page.get_by_role("button", name="Register").click()
+
+    expect(page.locator(".field.has-error")).to_contain_text("photo.jpg: This file is not a supported image.")
+    expect(field(page, "Name")).to_have_value("Biscuit")
+    expect(field(page, "Breed")).to_have_value("Beagle")
+    expect(page).to_have_url(re.compile(r"/dogs/new/$"))
+    assert not Dog.objects.exists()
+    screenshot(page, "register-error")

@@ -1,0 +1,449 @@
+"""Start and stop a throw-away PostgreSQL server, to run the test suite on PostgreSQL.
+
+The server comes from Debian's ``postgresql`` package (installed with apt-get
+when missing and running as root). Each instance gets a fresh cluster in a
+temporary directory, listens on 127.0.0.1 on a free port with trust
+authentication, and is removed again by ``stop()``. PostgreSQL refuses to run
+as root, so as root the cluster belongs to the system user ``reunite-pg``
+(created on first use), as Elasticsearch's belongs to ``reunite-es``.
+
+Usage from Python::
+
+    with PostgresServer() as pg:
+        os.environ["DATABASE_URL"] = pg.url
+        ...
+
+Usage from the shell::
+
+    python -m tests.support.postgres_server run -- python -m pytest -q   # DATABASE_URL exported
+    python -m tests.support.postgres_server run                           # print the URL, serve until Ctrl-C
+
+The database user is a superuser, so pytest-django can create its ``test_<name>``
+databases. Durability is switched off (``fsync=off``): the data is thrown away.
+
+Environment variables:
+
+``PG_TEST_BIN``
+    Directory holding ``initdb`` and ``postgres``; otherwise ``pg_config --bindir``
+    and the newest ``/usr/lib/postgresql/*/bin`` are tried.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import ctypes
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+PG_USER = "reunite-pg"
+DB_USER = "reunite"
+DB_NAME = "reunite"
+
+START_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 30.0
+
+# Nothing here must survive a crash, so trade durability for speed.
+SERVER_SETTINGS = {
+    "listen_addresses": "127.0.0.1",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "50",
+    "shared_buffers": "64MB",
+    "log_min_messages": "warning",
+}
+
+
+class PostgresServerError(RuntimeError):
+    """Raised when the test server cannot be installed, started or stopped."""
+
+
+# --------------------------------------------------------------------------
+# Binaries
+# --------------------------------------------------------------------------
+
+
+def _has_server(bindir: Path) -> bool:
+    return all(os.access(bindir / name, os.X_OK) for name in ("initdb", "postgres", "pg_isready"))
+
+
+def _candidate_bindirs() -> list[Path]:
+    candidates = []
+    explicit = os.environ.get("PG_TEST_BIN")
+    if explicit:
+        return [Path(explicit)]
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10).stdout
+            candidates.append(Path(out.strip()))
+    versioned = []
+    for path in Path("/usr/lib/postgresql").glob("*/bin"):
+        match = re.fullmatch(r"\d+", path.parent.name)
+        if match:
+            versioned.append((int(path.parent.name), path))
+    candidates += [path for _, path in sorted(versioned, reverse=True)]
+    initdb = shutil.which("initdb")
+    if initdb:
+        candidates.append(Path(initdb).resolve().parent)
+    return candidates
+
+
+def find_bindir() -> Path | None:
+    for bindir in _candidate_bindirs():
+        if _has_server(bindir):
+            return bindir
+    return None
+
+
+def ensure_bindir() -> Path:
+    """The server binaries, installing Debian's ``postgresql`` package when missing (as root)."""
+    bindir = find_bindir()
+    if bindir is not None:
+        return bindir
+    if os.environ.get("PG_TEST_BIN"):
+        raise PostgresServerError(f"PG_TEST_BIN={os.environ['PG_TEST_BIN']} has no initdb/postgres/pg_isready.")
+    apt_get = shutil.which("apt-get")
+    if os.geteuid() != 0 or apt_get is None:
+        raise PostgresServerError(
+            "PostgreSQL server binaries not found. Install them ('apt-get install postgresql') "
+            "or point PG_TEST_BIN at the directory holding initdb and postgres."
+        )
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = [apt_get, "install", "-y", "-q", "--no-install-recommends", "postgresql"]
+    proc = subprocess.run(install, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        # A fresh machine has no package lists yet.
+        subprocess.run([apt_get, "update", "-q"], capture_output=True, text=True, env=env)
+        proc = subprocess.run(install, capture_output=True, text=True, env=env)
+    bindir = find_bindir()
+    if proc.returncode != 0 or bindir is None:
+        output = (proc.stdout + proc.stderr).strip()
+        raise PostgresServerError(f"Could not install PostgreSQL with apt-get:\n{output[-3000:]}")
+    return bindir
+
+
+# --------------------------------------------------------------------------
+# Unprivileged user (PostgreSQL refuses to run as root)
+# --------------------------------------------------------------------------
+
+
+def _ensure_pg_user() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(PG_USER)
+    except KeyError:
+        pass
+    proc = subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--user-group", "--shell", "/usr/sbin/nologin", PG_USER],
+        capture_output=True,
+        text=True,
+    )
+    try:
+        # Re-read even on failure: a parallel run may have created it first.
+        return pwd.getpwnam(PG_USER)
+    except KeyError:
+        raise PostgresServerError(f"Could not create system user {PG_USER!r}: {proc.stderr.strip()}") from None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: stop the server when the process that started it dies.
+
+    SIGINT is PostgreSQL's "fast shutdown": it disconnects clients and exits
+    cleanly, so a test run killed with SIGKILL leaves no postgres behind. The
+    "parent" is the thread that called Popen: start from a long-lived thread.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGINT))
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return f"<{path} not readable>"
+
+
+# --------------------------------------------------------------------------
+# Server
+# --------------------------------------------------------------------------
+
+
+class PostgresServer:
+    """A PostgreSQL cluster in a temporary directory on 127.0.0.1 and a free port.
+
+    ``start()`` runs initdb, starts the server and creates the database;
+    ``stop()`` shuts the server down and deletes the cluster.
+    """
+
+    def __init__(self, *, bindir: Path | None = None, start_timeout: float = START_TIMEOUT_S) -> None:
+        self._bindir = bindir
+        self.start_timeout = start_timeout
+        self.port: int | None = None
+        self.last_start_seconds: float | None = None
+        self._base_dir: Path | None = None
+        self._user: pwd.struct_passwd | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.RLock()
+        atexit.register(self.stop)
+
+    # -- public API ------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """A ``dj-database-url`` URL; trust authentication, so no password."""
+        if self.port is None:
+            raise PostgresServerError("Server has not been started yet")
+        return f"postgres://{DB_USER}@127.0.0.1:{self.port}/{DB_NAME}"
+
+    @property
+    def log_file(self) -> Path | None:
+        return self._base_dir / "postgres.log" if self._base_dir else None
+
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> PostgresServer:
+        with self._lock:
+            if self.is_running():
+                return self
+            began = time.monotonic()
+            try:
+                self._prepare()
+                self._initdb()
+                self._process = self._spawn()
+                self._wait_until_ready()
+                self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER, DB_NAME)
+            except BaseException:
+                self.stop()
+                raise
+            self.last_start_seconds = time.monotonic() - began
+            return self
+
+    def stop(self) -> None:
+        with self._lock:
+            self._terminate()
+            if self._base_dir is not None:
+                shutil.rmtree(self._base_dir, ignore_errors=True)
+            self._base_dir = None
+            self.port = None
+
+    def __enter__(self) -> PostgresServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- internals -------------------------------------------------------
+
+    def _prepare(self) -> None:
+        if self._bindir is None:
+            self._bindir = ensure_bindir()
+        if os.geteuid() == 0:
+            self._user = _ensure_pg_user()
+        base = Path(tempfile.mkdtemp(prefix="reunite-pg-"))
+        (base / "run").mkdir()
+        if self._user is not None:
+            for path in (base, base / "run"):
+                os.chown(path, self._user.pw_uid, self._user.pw_gid)
+        # initdb wants to create (or own) the data directory itself; base must be traversable.
+        base.chmod(0o755)
+        self._base_dir = base
+        self.port = _free_port()
+
+    def _as_user(self) -> dict[str, object]:
+        if self._user is None:
+            return {}
+        # user=/group= switch identity right before exec: no su/runuser wrapper in between.
+        return {"user": self._user.pw_uid, "group": self._user.pw_gid, "extra_groups": []}
+
+    def _env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        env.update(LC_ALL="C.UTF-8", LANG="C.UTF-8", TZ="UTC")
+        if self._user is not None:
+            env.update(HOME=str(self._base_dir), USER=PG_USER, LOGNAME=PG_USER)
+        return env
+
+    def _run(self, program: str, *args: str) -> None:
+        assert self._bindir is not None and self._base_dir is not None
+        proc = subprocess.run(
+            [str(self._bindir / program), *args],
+            cwd=self._base_dir,
+            env=self._env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            **self._as_user(),  # type: ignore[arg-type]
+        )
+        if proc.returncode != 0:
+            raise PostgresServerError(f"{program} failed ({proc.returncode}):\n{(proc.stdout + proc.stderr)[-3000:]}")
+
+    def _initdb(self) -> None:
+        assert self._base_dir is not None
+        self._run(
+            "initdb",
+            "--pgdata",
+            str(self._base_dir / "data"),
+            "--username",
+            DB_USER,
+            "--auth",
+            "trust",
+            "--encoding",
+            "UTF8",
+            "--locale",
+            "C.UTF-8",
+            "--no-sync",
+            "--no-instructions",
+        )
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        assert self._bindir and self._base_dir and self.port
+        base = self._base_dir
+        settings = {**SERVER_SETTINGS, "port": str(self.port), "unix_socket_directories": str(base / "run")}
+        cmd = [str(self._bindir / "postgres"), "-D", str(base / "data")]
+        for key, value in settings.items():
+            cmd += ["-c", f"{key}={value}"]
+        log = base / "postgres.log"
+        with open(log, "ab") as handle:
+            if self._user is not None:
+                os.chown(log, self._user.pw_uid, self._user.pw_gid)
+            return subprocess.Popen(
+                cmd,
+                cwd=base,
+                env=self._env(),
+                stdin=subprocess.DEVNULL,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                # Own session: a terminal's Ctrl-C reaches us, and we stop the server in order.
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+                **self._as_user(),  # type: ignore[arg-type]
+            )
+
+    def _wait_until_ready(self) -> None:
+        assert self._bindir is not None and self._process is not None
+        deadline = time.monotonic() + self.start_timeout
+        ready = [str(self._bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER]
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise PostgresServerError(
+                    f"postgres exited with code {self._process.returncode} during startup.\n{self._log_tail()}"
+                )
+            if subprocess.run(ready, env=self._env(), capture_output=True).returncode == 0:
+                return
+            time.sleep(0.2)
+        raise PostgresServerError(f"PostgreSQL did not accept connections within {self.start_timeout:.0f}s.")
+
+    def _log_tail(self) -> str:
+        return _tail(self.log_file) if self.log_file else ""
+
+    def _terminate(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            # SIGINT: fast shutdown (roll back open transactions, disconnect, exit cleanly).
+            process.send_signal(signal.SIGINT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=STOP_TIMEOUT_S)
+        # Whatever is left in the session (a hung postmaster or its backends) is killed.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        if self.port is not None:
+            deadline = time.monotonic() + 10
+            while _port_open(self.port) and time.monotonic() < deadline:
+                time.sleep(0.1)
+
+
+# --------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    # SIGTERM (CI, `kill`) takes the same clean path as Ctrl-C.
+    raise KeyboardInterrupt
+
+
+def _run_command(command: list[str], url: str) -> int:
+    child = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": url})
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        # A terminal's Ctrl-C reached the child too; SIGTERM is for a `kill` of this process.
+        with contextlib.suppress(ProcessLookupError):
+            child.terminate()
+        try:
+            child.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.support.postgres_server")
+    sub = parser.add_subparsers(dest="action", required=True)
+    run = sub.add_parser("run", help="start a server; run COMMAND with DATABASE_URL set, or serve until Ctrl-C")
+    run.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+
+    server = PostgresServer()
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        server.start()
+        print(
+            f"PostgreSQL ready at {server.url} (started in {server.last_start_seconds:.1f}s)",
+            file=sys.stderr,
+            flush=True,
+        )
+        if command:
+            return _run_command(command, server.url)
+        print(f"DATABASE_URL={server.url}", flush=True)
+        while server.is_running():
+            time.sleep(1)
+        print(f"PostgreSQL exited unexpectedly:\n{server._log_tail()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130 if command else 0
+    except PostgresServerError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""Start and stop moto's standalone S3 server, a stand-in for AWS S3 (or MinIO) in tests.
+
+The server runs as a subprocess on 127.0.0.1 and a free port, so the app talks to it
+over real HTTP through boto3 and django-storages, exactly as to S3 in production.
+
+Usage::
+
+    with S3Server() as s3:
+        s3.create_bucket("photos")
+        client = s3.client()
+        ...
+
+    python -m tests.support.s3_server run    # print the endpoint, serve until Ctrl-C
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import ctypes
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+
+# moto accepts any credentials; these only have to be consistent.
+ACCESS_KEY = "reunite-test-access-key"
+SECRET_KEY = "reunite-test-secret-key"
+REGION = "us-east-1"
+
+START_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 10.0
+
+
+class S3ServerError(RuntimeError):
+    """Raised when the moto server cannot be started."""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: a test run killed with SIGKILL leaves no server behind."""
+    with contextlib.suppress(OSError, AttributeError):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM))
+
+
+class S3Server:
+    """moto's S3-compatible server on 127.0.0.1; data lives in memory and goes with the process."""
+
+    def __init__(self, start_timeout: float = START_TIMEOUT_S) -> None:
+        self.start_timeout = start_timeout
+        self.port: int | None = None
+        self.last_start_seconds: float | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: Path | None = None
+        self._lock = threading.RLock()
+        atexit.register(self.stop)
+
+    @property
+    def endpoint_url(self) -> str:
+        if self.port is None:
+            raise S3ServerError("Server has not been started yet")
+        return f"http://127.0.0.1:{self.port}"
+
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> S3Server:
+        with self._lock:
+            if self.is_running():
+                return self
+            began = time.monotonic()
+            self.port = _free_port()
+            handle, log = tempfile.mkstemp(prefix="reunite-moto-", suffix=".log")
+            self._log = Path(log)
+            cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+            with open(handle, "wb") as output:
+                self._process = subprocess.Popen(
+                    cmd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    preexec_fn=_die_with_parent,
+                )
+            try:
+                self._wait_until_ready()
+            except BaseException:
+                self.stop()
+                raise
+            self.last_start_seconds = time.monotonic() - began
+            return self
+
+    def stop(self) -> None:
+        with self._lock:
+            process, self._process = self._process, None
+            if process is not None and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=STOP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            if self._log is not None:
+                self._log.unlink(missing_ok=True)
+                self._log = None
+            self.port = None
+
+    def __enter__(self) -> S3Server:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def client(self):
+        """A boto3 S3 client for this server (to inspect buckets from tests)."""
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+        )
+
+    def create_bucket(self, name: str) -> str:
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def storage_options(self, bucket: str, **overrides: object) -> dict:
+        """`STORAGES["default"]["OPTIONS"]` for django-storages' S3Storage against this server."""
+        return {
+            "bucket_name": bucket,
+            "endpoint_url": self.endpoint_url,
+            "region_name": REGION,
+            "access_key": ACCESS_KEY,
+            "secret_key": SECRET_KEY,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            **overrides,
+        }
+
+    def _wait_until_ready(self) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                log = self._log.read_text(errors="replace")[-3000:] if self._log else ""
+                raise S3ServerError(f"moto server exited with code {self._process.returncode}:\n{log}")
+            try:
+                # moto's own API answers once the server is up (S3 itself would need a signed request).
+                with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=2):
+                    return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.2)
+        raise S3ServerError(f"moto server did not answer within {self.start_timeout:.0f}s")
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.support.s3_server")
+    sub = parser.add_subparsers(dest="action", required=True)
+    run = sub.add_parser("run", help="start a server (and a bucket) and print its endpoint until Ctrl-C")
+    run.add_argument("--bucket", default="reunite-media")
+    args = parser.parse_args(argv)
+
+    server = S3Server()
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        server.start()
+        server.create_bucket(args.bucket)
+        print(
+            f"AWS_S3_ENDPOINT_URL={server.endpoint_url} AWS_STORAGE_BUCKET_NAME={args.bucket} "
+            f"AWS_S3_REGION_NAME={REGION} AWS_ACCESS_KEY_ID={ACCESS_KEY} AWS_SECRET_ACCESS_KEY={SECRET_KEY}",
+            flush=True,
+        )
+        while server.is_running():
+            time.sleep(1)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
