@@ -138,6 +138,8 @@ class DogPhotoQuerySet(models.QuerySet):
 class DogPhoto(models.Model):
     dog = models.ForeignKey(Dog, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(upload_to=photo_upload_to, width_field="width", height_field="height")
+    # Made once, on first display: a small EXIF-free JPEG for every list of photos.
+    thumbnail = models.ImageField(upload_to="dogs/thumbnails/", null=True, blank=True, editable=False)
     width = models.PositiveIntegerField(null=True, editable=False)
     height = models.PositiveIntegerField(null=True, editable=False)
     # float32 bytes, L2-normalised; kept so the index can be rebuilt without re-embedding.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,9 @@ from search import sync
 from search.embeddings import ModelUnavailable, active_model_name, embed_images
 
 from .models import Dog, DogPhoto, Owner
-from .photo_files import CheckedPhoto, safe_upload_name
+from .photo_files import CheckedPhoto, encode_public_copy, safe_upload_name
+
+THUMBNAIL_SIDE = 480
 
 logger = logging.getLogger(__name__)
 
@@ -89,3 +92,22 @@ def register_dog(
         if also is not None:
             also(dog)
     return PhotosAdded(photos, error)
+
+
+def ensure_thumbnail(photo: DogPhoto):
+    """The photo's thumbnail, made on first use and stored, so lists never resize originals again."""
+    if photo.thumbnail:
+        return photo.thumbnail
+    from PIL import Image
+
+    from search.embeddings import prepare_image
+
+    with photo.image.open("rb") as handle:
+        image = Image.open(handle)
+        image.draft("RGB", (THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        image.load()
+    data = encode_public_copy(prepare_image(image), max_side=THUMBNAIL_SIDE)
+    photo.thumbnail.save(f"{photo.pk}.jpg", File(io.BytesIO(data)), save=False)
+    # update(), not save(): a thumbnail is no change to the photo and needs no re-indexing.
+    DogPhoto.objects.filter(pk=photo.pk).update(thumbnail=photo.thumbnail.name)
+    return photo.thumbnail

@@ -21,9 +21,10 @@ def photo_saved(sender, instance: DogPhoto, raw: bool = False, **kwargs) -> None
 def photo_deleted(sender, instance: DogPhoto, **kwargs) -> None:
     sync.photos_changed([instance.pk])
     # The file goes only once the deletion is committed, so a rollback loses no photo.
-    storage, name = instance.image.storage, instance.image.name
-    if name:
-        transaction.on_commit(lambda: storage.delete(name), robust=True)
+    for field_file in (instance.image, instance.thumbnail):
+        if field_file:
+            storage, name = field_file.storage, field_file.name
+            transaction.on_commit(lambda storage=storage, name=name: storage.delete(name), robust=True)
 
 
 @receiver(post_save, sender=Dog, dispatch_uid="dogs.dog_saved")

@@ -163,15 +163,31 @@ def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dogs/photo_confirm_delete.html", {"photo": photo, "dog": dog})
 
 
+def _visible_photo(request: HttpRequest, pk: int) -> DogPhoto:
+    return get_object_or_404(DogPhoto.objects.filter(dog__in=Dog.objects.visible_to(request.user)), pk=pk)
+
+
 @login_required
 def photo_image(request: HttpRequest, pk: int) -> FileResponse:
     """Serve an original photo to its owner and to staff only, always as an image."""
-    photo = get_object_or_404(DogPhoto.objects.filter(dog__in=Dog.objects.visible_to(request.user)), pk=pk)
+    return _serve_image(_visible_photo(request, pk).image)
+
+
+@login_required
+def photo_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+    photo = _visible_photo(request, pk)
     try:
-        handle = photo.image.open("rb")
+        return _serve_image(services.ensure_thumbnail(photo))
     except OSError as exc:
         raise Http404("The photo file is missing.") from exc
-    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
+
+
+def _serve_image(field_file) -> FileResponse:
+    try:
+        handle = field_file.open("rb")
+    except OSError as exc:
+        raise Http404("The photo file is missing.") from exc
+    content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
     if not content_type.startswith("image/"):
         content_type = "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)
