@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test ci lint format migrations-check
+.PHONY: install run test test-postgres ci lint format migrations-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The whole suite against a throwaway PostgreSQL (Debian's postgresql package; installed when missing, as root).
+test-postgres: install
+	$(BIN)/python -m tests.support.postgres_server run -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -34,4 +38,4 @@ format: install
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-ci: lint migrations-check test
+ci: lint migrations-check test test-postgres

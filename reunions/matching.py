@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import PurePath
 
 import numpy as np
 from django.conf import settings
@@ -29,7 +30,9 @@ OVERFETCH = 4
 def match_threshold() -> float:
     if settings.MATCH_THRESHOLD is not None:
         return settings.MATCH_THRESHOLD
-    return settings.MATCH_THRESHOLDS.get(active_model_name(), settings.DEFAULT_MATCH_THRESHOLD)
+    # A CLIP copied to a local folder is still that model: look it up by the folder's name.
+    name = PurePath(active_model_name()).name
+    return settings.MATCH_THRESHOLDS.get(name, settings.DEFAULT_MATCH_THRESHOLD)
 
 
 @dataclass(frozen=True)

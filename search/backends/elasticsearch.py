@@ -26,6 +26,22 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 
 
+WRONG_MODEL = (
+    "The index holds vectors of another embedding model (a different dimension). "
+    "Run `manage.py search_index --rebuild` (or `manage.py change_model`) to rebuild it for this model."
+)
+
+
+def _is_dimension_error(text: str) -> bool:
+    return "dims" in text or "dimension" in text
+
+
+def _unavailable(exc: Exception) -> IndexUnavailable:
+    if isinstance(exc, ApiError) and exc.status_code == 400 and _is_dimension_error(str(exc)):
+        return IndexUnavailable(WRONG_MODEL)
+    return IndexUnavailable(f"Elasticsearch is unavailable: {exc}")
+
+
 def make_client() -> Elasticsearch:
     """A client from environment-derived settings; creating it does not connect."""
     options: dict = {
@@ -193,12 +209,15 @@ class ElasticsearchIndex:
             ):
                 result = next(iter(item.values()))
                 if not ok and result.get("status") not in (404, 409):
-                    raise IndexUnavailable(f"Elasticsearch refused a document: {result.get('error')}")
+                    error = str(result.get("error"))
+                    if _is_dimension_error(error):
+                        raise IndexUnavailable(WRONG_MODEL)
+                    raise IndexUnavailable(f"Elasticsearch refused a document: {error}")
                 done += 1
                 if progress is not None:
                     progress(1)
         except (ApiError, TransportError, BulkIndexError) as exc:
-            raise IndexUnavailable(f"Elasticsearch is unavailable: {exc}") from exc
+            raise _unavailable(exc) from exc
         return done
 
     def upsert(self, documents: Sequence[IndexDocument]) -> None:
@@ -245,7 +264,7 @@ class ElasticsearchIndex:
         except NotFoundError:
             return []  # nothing indexed yet
         except (ApiError, TransportError) as exc:
-            raise IndexUnavailable(f"Elasticsearch is unavailable: {exc}") from exc
+            raise _unavailable(exc) from exc
         # Elasticsearch scores cosine as (1 + cosine) / 2; report the cosine itself, as the embedded index does.
         return [
             Match(photo_id=int(hit.meta.id), dog_id=int(hit.dog_id), score=min(1.0, 2 * hit.meta.score - 1))

@@ -1,0 +1,204 @@
+"""Real photos for tests that need a real model to see real things.
+
+Synthetic shapes say nothing about whether a pretrained network matches a dog to
+its own photo. Debian's ``darknet`` package ships a handful of well-known sample
+photos (dog.jpg, horses.jpg, eagle.jpg, giraffe.jpg, person.jpg, kite.jpg,
+scream.jpg) in ``/usr/share/darknet/data/``. The package is fetched with
+``apt-get download`` (nothing is installed) and only those JPEGs are unpacked into
+the git-ignored ``.cache/darknet/photos/``; later runs use the cache and need no
+network.
+
+Usage from the shell (to warm the cache in CI)::
+
+    python -m tests.support.sample_photos
+
+Environment variables:
+
+``REUNITE_SAMPLE_PHOTOS``
+    A folder that already holds the darknet photos (for machines without apt).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from PIL import Image, ImageEnhance, ImageOps
+
+PACKAGE = "darknet"
+# Where the package keeps its sample photos (paths inside the .deb's data archive).
+DATA_FOLDER = "usr/share/darknet/data/"
+PHOTOS_ENV = "REUNITE_SAMPLE_PHOTOS"
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CACHE_DIR = REPO_ROOT / ".cache" / "darknet"
+PHOTOS_DIR = CACHE_DIR / "photos"
+# Parallel test processes share the cache: one downloads, the others wait.
+LOCK_FILE = CACHE_DIR / ".lock"
+
+APT_LISTS = Path("/var/lib/apt/lists")
+APT_UPDATE_TIMEOUT_S = 300
+APT_DOWNLOAD_TIMEOUT_S = 300
+
+
+class SamplePhotosUnavailable(RuntimeError):
+    """The darknet sample photos could not be found or fetched; the message says what to do."""
+
+
+def sample_photos_dir() -> Path:
+    """The folder holding the darknet sample photos (``*.jpg``), fetched on first use."""
+    explicit = os.environ.get(PHOTOS_ENV, "").strip()
+    if explicit:
+        folder = Path(explicit)
+        if not _has_photos(folder):
+            raise SamplePhotosUnavailable(f"{PHOTOS_ENV}={explicit} holds no dog.jpg.")
+        return folder
+    if _has_photos(PHOTOS_DIR):
+        return PHOTOS_DIR
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    LOCK_FILE.touch(exist_ok=True)
+    with LOCK_FILE.open() as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _has_photos(PHOTOS_DIR):  # another process may have fetched them meanwhile
+            _fetch()
+    return PHOTOS_DIR
+
+
+def sample_photos() -> list[Path]:
+    """Every sample photo, sorted by name."""
+    return sorted(sample_photos_dir().glob("*.jpg"))
+
+
+def reencoded(image: Image.Image, quality: int = 70) -> Image.Image:
+    """The image after a trip through JPEG at ``quality``, as a messenger app would send it."""
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=quality)
+    buffer.seek(0)
+    return Image.open(buffer)
+
+
+def cropped(image: Image.Image, keep: float, towards: tuple[float, float] = (0.5, 0.5)) -> Image.Image:
+    """A crop keeping ``keep`` of each side, its position set by ``towards`` (0 = left/top, 1 = right/bottom)."""
+    width, height = image.size
+    w, h = round(width * keep), round(height * keep)
+    left, top = round((width - w) * towards[0]), round((height - h) * towards[1])
+    return image.crop((left, top, left + w, top + h))
+
+
+def rescaled(image: Image.Image, factor: float) -> Image.Image:
+    width, height = image.size
+    return image.resize((max(1, round(width * factor)), max(1, round(height * factor))), Image.Resampling.LANCZOS)
+
+
+def variants(image: Image.Image) -> list[Image.Image]:
+    """Three other "photos" of the same scene: what a finder's phone might make of it."""
+    image = image.convert("RGB")
+    flipped = reencoded(rescaled(ImageOps.mirror(cropped(image, 0.8, (0.2, 0.3))), 0.6), quality=70)
+    darker = ImageEnhance.Color(ImageEnhance.Brightness(rescaled(image, 0.4)).enhance(0.85)).enhance(0.8)
+    turned = cropped(image.rotate(6, resample=Image.Resampling.BICUBIC, expand=False), 0.85, (0.8, 0.7))
+    warmer = ImageEnhance.Contrast(turned).enhance(1.15)
+    return [flipped, reencoded(darker, quality=75), reencoded(rescaled(warmer, 0.7), quality=80)]
+
+
+def _has_photos(folder: Path) -> bool:
+    return (folder / "dog.jpg").is_file()
+
+
+def _fetch() -> None:
+    # Unpack next to the final folder and rename it into place, so an interrupted
+    # run never leaves a half-filled folder that looks complete.
+    workdir = Path(tempfile.mkdtemp(prefix=".fetch-", dir=CACHE_DIR))
+    try:
+        deb = _download(workdir)
+        staging = workdir / "photos"
+        staging.mkdir()
+        names = _extract_photos(deb, staging)
+        if "dog.jpg" not in names:
+            raise SamplePhotosUnavailable(
+                f"{deb.name} has no {DATA_FOLDER}dog.jpg (found: {', '.join(names) or 'no photos'}); "
+                f"the package layout changed: point {PHOTOS_ENV} at a folder with the darknet photos."
+            )
+        shutil.rmtree(PHOTOS_DIR, ignore_errors=True)
+        staging.rename(PHOTOS_DIR)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _can_update_apt() -> bool:
+    return os.geteuid() == 0 and shutil.which("apt-get") is not None
+
+
+def _apt_lists_empty() -> bool:
+    # A fresh container (or an image that ran `rm -rf /var/lib/apt/lists/*`) knows no packages.
+    return not any(APT_LISTS.glob("*_Packages*"))
+
+
+def _download(workdir: Path) -> Path:
+    if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
+        raise SamplePhotosUnavailable(
+            "The sample photos come from Debian's 'darknet' package and this machine has no apt-get/dpkg-deb. "
+            f"Copy /usr/share/darknet/data/*.jpg from a Debian machine and set {PHOTOS_ENV} to that folder."
+        )
+    if _apt_lists_empty() and _can_update_apt():
+        _apt_get("update", timeout=APT_UPDATE_TIMEOUT_S)
+    try:
+        _apt_get("download", PACKAGE, cwd=workdir, timeout=APT_DOWNLOAD_TIMEOUT_S)
+    except SamplePhotosUnavailable:
+        if not _can_update_apt():
+            raise
+        # Stale lists point at a version the mirror no longer has: refresh once and retry.
+        _apt_get("update", timeout=APT_UPDATE_TIMEOUT_S)
+        _apt_get("download", PACKAGE, cwd=workdir, timeout=APT_DOWNLOAD_TIMEOUT_S)
+    debs = sorted(workdir.glob(f"{PACKAGE}_*.deb"))
+    if not debs:
+        raise SamplePhotosUnavailable(f"'apt-get download {PACKAGE}' succeeded but left no .deb in {workdir}.")
+    return debs[0]
+
+
+def _apt_get(*args: str, timeout: int, cwd: Path | None = None) -> None:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    cmd = ["apt-get", "-q", "-o", "DPkg::Lock::Timeout=120", *args]
+    try:
+        proc = subprocess.run(
+            cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+        )
+    except subprocess.TimeoutExpired:
+        raise SamplePhotosUnavailable(f"'{' '.join(cmd)}' took longer than {timeout} s.") from None
+    if proc.returncode != 0:
+        output = (proc.stdout + proc.stderr).strip()[-3000:]
+        hint = "" if os.geteuid() == 0 else " (run once as root so 'apt-get update' can refresh the package lists)"
+        raise SamplePhotosUnavailable(f"'{' '.join(cmd)}' failed (exit {proc.returncode}){hint}:\n{output}")
+
+
+def _extract_photos(deb: Path, dest: Path) -> list[str]:
+    """Write the package's sample JPEGs (and nothing else) into ``dest``; return their names."""
+    proc = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], capture_output=True, timeout=120)
+    if proc.returncode != 0:
+        error = proc.stderr.decode(errors="replace").strip()
+        raise SamplePhotosUnavailable(f"dpkg-deb could not read {deb.name}: {error}")
+    names = []
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as archive:
+        for member in archive:
+            path = member.name.removeprefix("./")
+            name = path.removeprefix(DATA_FOLDER)
+            # Only plain files directly in data/: its labels/ subfolder holds glyphs, not photos.
+            if not member.isfile() or name == path or "/" in name or not name.lower().endswith(".jpg"):
+                continue
+            source = archive.extractfile(member)
+            if source is not None:
+                (dest / name).write_bytes(source.read())
+                names.append(name)
+    return sorted(names)
+
+
+if __name__ == "__main__":
+    folder = sample_photos_dir()
+    print(folder)
+    for photo in sorted(folder.glob("*.jpg")):
+        print(f"  {photo.name}")
