@@ -55,7 +55,7 @@ class FoundReportForm(forms.ModelForm):
 class LostReportForm(forms.ModelForm):
     class Meta:
         model = LostReport
-        fields = ("lost_at", "place", "latitude", "longitude", "notes")
+        fields = ("lost_at", "place", "latitude", "longitude", "notes", "public", "public_contact")
         widgets = {"lost_at": DATETIME}
         help_texts = {"latitude": "Optional: where last seen, for distance filters."}
 

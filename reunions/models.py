@@ -32,6 +32,10 @@ class LostReportQuerySet(models.QuerySet):
     def open(self) -> LostReportQuerySet:
         return self.filter(closed_at__isnull=True)
 
+    def public(self) -> LostReportQuerySet:
+        """Open reports whose owner chose to show them to anyone."""
+        return self.open().filter(public=True)
+
 
 class LostReport(models.Model):
     dog = models.ForeignKey(Dog, on_delete=models.CASCADE, related_name="lost_reports")
@@ -43,6 +47,19 @@ class LostReport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_reason = models.CharField(max_length=100, blank=True)
+    # The owner's choice: a public page and poster show this report to anyone, with this contact only.
+    public = models.BooleanField(
+        "show on the public lost-dog page",
+        default=False,
+        help_text="Anyone with the link sees the name, breed, sex, colour, photos, the area and day last seen "
+        "and the contact below; never your name, address, microchip or notes.",
+    )
+    public_contact = models.CharField(
+        "contact to show",
+        max_length=200,
+        blank=True,
+        help_text="What finders should use to reach you, e.g. a phone number or an email address.",
+    )
 
     objects = LostReportQuerySet.as_manager()
 
@@ -67,6 +84,15 @@ class LostReport(models.Model):
 class FoundReportQuerySet(models.QuerySet):
     def open(self) -> FoundReportQuerySet:
         return self.filter(status=FoundReport.Status.OPEN)
+
+    def found_since(self, day: date) -> FoundReportQuerySet:
+        return self.filter(found_at__date__gte=day)
+
+    def place_contains(self, text: str) -> FoundReportQuerySet:
+        return self.filter(place__icontains=text)
+
+    def breed_contains(self, text: str) -> FoundReportQuerySet:
+        return self.filter(dog__breed__icontains=text)
 
 
 class FoundReport(models.Model):

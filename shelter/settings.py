@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "dogs",
     "search",
     "reunions",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +229,10 @@ DEFAULT_MATCH_THRESHOLD = 0.85
 DEFAULT_STRAY_HOLD_DAYS = envint("DEFAULT_STRAY_HOLD_DAYS", 7)
 # Absolute links in alert emails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Owners' claims to shelters (counted in the database, rolling 24 hours) and their photo
+# searches of found dogs (counted in the cache, per clock hour).
+CLAIMS_PER_DAY = envint("CLAIMS_PER_DAY", 5)
+OWNER_SEARCHES_PER_HOUR = envint("OWNER_SEARCHES_PER_HOUR", 30)
 
 # Login throttling (django-axes): lock a username+IP pair after repeated failures.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("dogs/", include("dogs.urls")),
     path("search/", include("search.urls")),
     path("reunions/", include("reunions.urls")),
+    path("", include("public.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
 ]

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from dogs.forms import ACCEPTED_IMAGE_TYPES
+from dogs.models import Dog, DogPhoto
+from dogs.photo_files import CheckedPhoto, open_checked_photo
+from reunions.models import FoundReport, FoundReportQuerySet, LostReport
+
+from .models import Claim
+
+
+class FoundFilterForm(forms.Form):
+    found_since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    area = forms.CharField(required=False, max_length=100, help_text="Part of the place name, e.g. a street or park.")
+    breed = forms.CharField(required=False, max_length=100)
+
+    def apply(self, reports: FoundReportQuerySet) -> FoundReportQuerySet:
+        if not self.is_valid():
+            return reports
+        data = self.cleaned_data
+        if data["found_since"]:
+            reports = reports.found_since(data["found_since"])
+        if data["area"].strip():
+            reports = reports.place_contains(data["area"].strip())
+        if data["breed"].strip():
+            reports = reports.breed_contains(data["breed"].strip())
+        return reports
+
+
+class OwnerPhotoForm(forms.Form):
+    """One of the owner's own dogs' photos, or a new upload: exactly one."""
+
+    dog_photo = forms.ModelChoiceField(
+        queryset=DogPhoto.objects.none(),
+        required=False,
+        widget=forms.RadioSelect,
+        label="One of your dogs' photos",
+    )
+    photo = forms.FileField(
+        required=False,
+        label="Or a new photo",
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED_IMAGE_TYPES}),
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the user's own photos are choices, so a forged id is an invalid choice, not someone else's dog.
+        self.fields["dog_photo"].queryset = DogPhoto.objects.filter(dog__in=Dog.objects.owned_by(user)).select_related(
+            "dog"
+        )
+        self.fields["dog_photo"].label_from_instance = lambda photo: photo.dog.name
+
+    def clean_photo(self) -> CheckedPhoto | None:
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        try:
+            return open_checked_photo(upload)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+
+    def clean(self):
+        data = super().clean()
+        if "photo" in self.errors or "dog_photo" in self.errors:
+            return data
+        if data.get("dog_photo") and data.get("photo"):
+            raise ValidationError("Choose one of your dogs' photos or upload a new one, not both.", code="both")
+        if not data.get("dog_photo") and not data.get("photo"):
+            raise ValidationError("Choose one of your dogs' photos or upload a new one.", code="none")
+        return data
+
+
+class ClaimForm(OwnerPhotoForm):
+    message = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What makes you think this is your dog: marks, collar, where you lost it. "
+        "The shelter will contact you.",
+    )
+
+    def __init__(self, *args, user, found_report: FoundReport, **kwargs) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.user = user
+        self.found_report = found_report
+
+    def clean(self):
+        data = super().clean()
+        if Claim.objects.open().filter(owner__user=self.user, found_report=self.found_report).exists():
+            raise ValidationError(
+                "You have already told the shelter about this dog; they will contact you.", code="duplicate"
+            )
+        return data
+
+
+class LostShareForm(forms.ModelForm):
+    class Meta:
+        model = LostReport
+        fields = ("public", "public_contact")

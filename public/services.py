@@ -1,0 +1,433 @@
+"""The public side: what anyone may see of found and lost dogs, owners' photo searches and claims.
+
+Templates get small frozen cards (`PublicFoundDog`, `PublicLostDog`) built here, never the
+models: a template cannot leak a microchip, a note, a finder or an exact point it was never given.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from dogs.models import Dog, DogPhoto, Owner
+from dogs.photo_files import CheckedPhoto, encode_public_copy, safe_upload_name
+from reunions.matching import match_threshold
+from reunions.models import FoundReport, FoundReportQuerySet, LostReport, LostReportQuerySet
+from search.backends import SearchFilters, get_index
+from search.embeddings import ModelUnavailable, active_model_name, embed_image, prepare_image
+from search.services import best_per_dog
+
+from .models import Claim
+
+logger = logging.getLogger(__name__)
+
+# Two decimals of a degree is about 1 km: enough to say "this part of town", not which house.
+PUBLIC_COORDINATE_DECIMALS = 2
+PHOTO_SIDE = 1024
+CLAIM_PHOTO_SIDE = 2048
+# Photos asked of the index per wanted dog: closed found reports are dropped after the search.
+OVERFETCH = 4
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def rounded_point(latitude: float | None, longitude: float | None) -> tuple[float, float] | None:
+    if latitude is None or longitude is None:
+        return None
+    return (round(latitude, PUBLIC_COORDINATE_DECIMALS), round(longitude, PUBLIC_COORDINATE_DECIMALS))
+
+
+@dataclass(frozen=True)
+class ShareMeta:
+    """Open Graph / Twitter card values; all URLs absolute, since they are read off-site."""
+
+    title: str
+    description: str
+    url: str
+    image: str = ""
+    image_alt: str = ""
+
+
+# --- What the public may see --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicFoundDog:
+    pk: int
+    name: str
+    breed: str
+    sex: str
+    size: str
+    colour: str
+    found_on: date
+    place: str
+    point: tuple[float, float] | None
+    hold_until: date
+    days_left: int
+    shelter_name: str
+    shelter_phone: str
+    shelter_email: str
+    shelter_address: str
+    photo_ids: tuple[int, ...]
+
+    @classmethod
+    def of(cls, report: FoundReport) -> PublicFoundDog:
+        dog, shelter = report.dog, report.shelter
+        return cls(
+            pk=report.pk,
+            name=dog.name,
+            breed=dog.breed,
+            sex=dog.get_sex_display(),
+            size=dog.get_size_display(),
+            colour=dog.colour,
+            found_on=timezone.localtime(report.found_at).date(),
+            place=report.place,
+            point=rounded_point(report.latitude, report.longitude),
+            hold_until=report.hold_until,
+            days_left=report.days_left,
+            shelter_name=shelter.name,
+            shelter_phone=shelter.phone,
+            shelter_email=shelter.email,
+            shelter_address=shelter.address,
+            photo_ids=tuple(photo.pk for photo in dog.photos.all()),
+        )
+
+    @property
+    def url(self) -> str:
+        return reverse("public:found_detail", args=[self.pk])
+
+    @property
+    def title(self) -> str:
+        return f"Found {self.breed or 'dog'} near {self.place}"
+
+    @property
+    def looks(self) -> str:
+        known = (self.breed or "Breed unknown", *(v for v in (self.sex, self.size) if v != "Unknown"), self.colour)
+        return " · ".join(v for v in known if v)
+
+    @property
+    def description(self) -> str:
+        return f"Found on {self.found_on:%d %b %Y} near {self.place} ({self.looks}); held at {self.shelter_name}."
+
+    @property
+    def image_path(self) -> str:
+        return reverse("reunions:found_photo", args=[self.photo_ids[0]]) if self.photo_ids else ""
+
+    @property
+    def share(self) -> ShareMeta:
+        image = absolute_url(self.image_path) if self.image_path else ""
+        return ShareMeta(self.title, self.description, absolute_url(self.url), image, f"Found dog: {self.title}")
+
+
+@dataclass(frozen=True)
+class PublicLostDog:
+    pk: int
+    name: str
+    breed: str
+    sex: str
+    colour: str
+    lost_on: date
+    place: str
+    point: tuple[float, float] | None
+    contact: str
+    photo_ids: tuple[int, ...]
+
+    @classmethod
+    def of(cls, report: LostReport) -> PublicLostDog:
+        dog = report.dog
+        return cls(
+            pk=report.pk,
+            name=dog.name,
+            breed=dog.breed,
+            sex=dog.get_sex_display(),
+            colour=dog.colour,
+            lost_on=timezone.localtime(report.lost_at).date(),
+            place=report.place,
+            point=rounded_point(report.latitude, report.longitude),
+            contact=report.public_contact,
+            photo_ids=tuple(photo.pk for photo in dog.photos.all()),
+        )
+
+    @property
+    def url(self) -> str:
+        return reverse("public:lost_detail", args=[self.pk])
+
+    @property
+    def absolute_url(self) -> str:
+        return absolute_url(self.url)
+
+    @property
+    def looks(self) -> str:
+        return " · ".join(v for v in (self.breed, self.sex if self.sex != "Unknown" else "", self.colour) if v)
+
+    @property
+    def description(self) -> str:
+        looks = f" ({self.looks})" if self.looks else ""
+        return f"{self.name}{looks} was last seen near {self.place} on {self.lost_on:%d %b %Y}."
+
+    @property
+    def image_path(self) -> str:
+        return reverse("public:lost_photo", args=[self.photo_ids[0]]) if self.photo_ids else ""
+
+    @property
+    def share(self) -> ShareMeta:
+        image = absolute_url(self.image_path) if self.image_path else ""
+        return ShareMeta(f"Lost dog: {self.name}", self.description, self.absolute_url, image, f"Photo of {self.name}")
+
+
+def _place(name: str, point: tuple[float, float] | None) -> dict:
+    place: dict = {"@type": "Place", "name": name}
+    if point:
+        place["geo"] = {"@type": "GeoCoordinates", "latitude": point[0], "longitude": point[1]}
+    return place
+
+
+def found_structured_data(dog: PublicFoundDog) -> dict:
+    """schema.org has no "found pet": a web page about the dog, published by the shelter holding it."""
+    shelter = {"@type": "AnimalShelter", "name": dog.shelter_name}
+    for key, value in (
+        ("telephone", dog.shelter_phone),
+        ("email", dog.shelter_email),
+        ("address", dog.shelter_address),
+    ):
+        if value:
+            shelter[key] = value
+    data = {
+        "@type": "WebPage",
+        "name": dog.title,
+        "description": dog.description,
+        "url": absolute_url(dog.url),
+        "datePublished": dog.found_on.isoformat(),
+        "contentLocation": _place(dog.place, dog.point),
+        "publisher": shelter,
+    }
+    if dog.image_path:
+        data["image"] = absolute_url(dog.image_path)
+    return data
+
+
+def found_list_share(dogs: list[PublicFoundDog]) -> ShareMeta:
+    first = next((dog for dog in dogs if dog.image_path), None)
+    return ShareMeta(
+        "Found dogs in care",
+        "Dogs found and held by shelters, waiting for their owners. Is yours here?",
+        absolute_url(reverse("public:found_list")),
+        absolute_url(first.image_path) if first else "",
+        "A found dog in care" if first else "",
+    )
+
+
+def found_list_structured_data(dogs: list[PublicFoundDog]) -> dict:
+    return {
+        "@type": "ItemList",
+        "name": "Found dogs in care",
+        "itemListElement": [
+            {"@type": "ListItem", "position": i, "url": absolute_url(dog.url), "name": dog.title}
+            for i, dog in enumerate(dogs, start=1)
+        ],
+    }
+
+
+def lost_structured_data(dog: PublicLostDog) -> dict:
+    # The owner's contact stays on the page for people, out of the data made for machines.
+    data = {
+        "@type": "WebPage",
+        "name": f"Lost dog: {dog.name}",
+        "description": dog.description,
+        "url": dog.absolute_url,
+        "contentLocation": _place(dog.place, dog.point),
+    }
+    if dog.image_path:
+        data["image"] = absolute_url(dog.image_path)
+    return data
+
+
+def public_found_reports() -> FoundReportQuerySet:
+    """Found dogs in care, newest first, with what their public cards need in three queries."""
+    return (
+        FoundReport.objects.open()
+        .select_related("dog", "shelter")
+        .prefetch_related("dog__photos")
+        .order_by("-found_at", "-pk")
+    )
+
+
+def public_lost_reports() -> LostReportQuerySet:
+    return LostReport.objects.public().select_related("dog").prefetch_related("dog__photos")
+
+
+def own_open_lost_reports(user) -> LostReportQuerySet:
+    return (
+        LostReport.objects.open()
+        .filter(dog__in=Dog.objects.owned_by(user))
+        .select_related("dog")
+        .prefetch_related("dog__photos")
+    )
+
+
+# --- Public copies of photos ------------------------------------------------------------------
+
+
+def open_image(file: FieldFile, max_side: int | None = None) -> Image.Image:
+    """A stored photo decoded upright; JPEGs decode at a reduced scale when a small copy is wanted."""
+    with file.open("rb") as handle:
+        image = Image.open(handle)
+        if max_side is not None:
+            image.draft("RGB", (max_side, max_side))
+        image.load()
+    return prepare_image(image)
+
+
+def public_jpeg(file: FieldFile, max_side: int) -> bytes:
+    """Re-encoded without EXIF (GPS, time, device): the only form in which a photo leaves the site."""
+    return encode_public_copy(open_image(file, max_side), max_side=max_side)
+
+
+# --- Owners' photo search of found dogs ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FoundMatch:
+    dog: PublicFoundDog
+    photo_id: int  # the found dog's best-matching photo
+    score: float
+
+    @property
+    def percent(self) -> int:
+        return max(0, round(self.score * 100))
+
+    @property
+    def strong(self) -> bool:
+        return self.score >= match_threshold()
+
+
+def query_vector(dog_photo: DogPhoto | None = None, checked: CheckedPhoto | None = None) -> np.ndarray:
+    """The stored embedding of an owner's photo when it is current, else a fresh one."""
+    if dog_photo is not None:
+        if dog_photo.vector is not None and dog_photo.embedding_model == active_model_name():
+            return dog_photo.vector
+        return embed_image(open_image(dog_photo.image))
+    return embed_image(checked.image)
+
+
+def search_found_dogs(vector: np.ndarray, limit: int | None = None) -> list[FoundMatch]:
+    """Open found reports whose photos look like `vector`, best dog first."""
+    limit = limit or settings.SEARCH_RESULTS
+    k = limit * settings.SEARCH_PHOTOS_PER_DOG * OVERFETCH
+    hits = get_index().search(vector, k, active_model_name(), SearchFilters(kinds=(Dog.Kind.FOUND,)))
+    best = best_per_dog(hits, len(hits))
+    reports = {report.dog_id: report for report in public_found_reports().filter(dog_id__in=[m.dog_id for m in best])}
+    # A dog gone home since the index last heard of it is simply skipped.
+    kept = [match for match in best if match.dog_id in reports][:limit]
+    return [FoundMatch(PublicFoundDog.of(reports[m.dog_id]), m.photo_id, m.score) for m in kept]
+
+
+@dataclass(frozen=True)
+class Allowance:
+    allowed: bool
+    retry_after: int  # seconds until the next one is allowed, when it is not
+
+
+def take_search(user) -> Allowance:
+    """Count one photo search in this clock hour's window; refused over OWNER_SEARCHES_PER_HOUR.
+
+    A fixed window in Django's cache: `add` then `incr` is atomic in LocMem, Memcached and Redis.
+    With LocMemCache each worker process counts on its own, so the limit is per process there.
+    """
+    now = time.time()
+    window = int(now // 3600)
+    key = f"public:owner-searches:{user.pk}:{window}"
+    cache.add(key, 0, timeout=3600 + 60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=3600 + 60)
+        count = 1
+    return Allowance(count <= settings.OWNER_SEARCHES_PER_HOUR, int((window + 1) * 3600 - now) + 1)
+
+
+# --- Claims -------------------------------------------------------------------------------------
+
+
+def owner_for(user) -> Owner:
+    """The owner row behind a login; made on first need, as the profile page does."""
+    owner = Owner.objects.filter(user=user).first()
+    if owner is None:
+        owner = Owner.objects.create(user=user, name=user.get_full_name() or user.get_username(), email=user.email)
+    return owner
+
+
+def claim_allowance(owner: Owner) -> Allowance:
+    """At most CLAIMS_PER_DAY claims in any 24 hours, counted from the claims themselves."""
+    since = timezone.now() - timedelta(days=1)
+    recent = list(Claim.objects.made_since(owner, since).order_by("created_at").values_list("created_at", flat=True))
+    if len(recent) < settings.CLAIMS_PER_DAY:
+        return Allowance(True, 0)
+    oldest: datetime = recent[len(recent) - settings.CLAIMS_PER_DAY]
+    return Allowance(False, max(1, int((oldest + timedelta(days=1) - timezone.now()).total_seconds()) + 1))
+
+
+def _similarity(vector: np.ndarray | None, found: FoundReport) -> float | None:
+    scores = [
+        float(np.dot(vector, photo.vector))
+        for photo in found.dog.photos.all()
+        if vector is not None and photo.vector is not None and len(photo.vector) == len(vector)
+    ]
+    return max(scores, default=None)
+
+
+def create_claim(
+    owner: Owner,
+    found: FoundReport,
+    message: str,
+    dog_photo: DogPhoto | None = None,
+    checked: CheckedPhoto | None = None,
+) -> Claim:
+    claim = Claim(owner=owner, found_report=found, message=message, dog_photo=dog_photo)
+    try:
+        claim.score = _similarity(query_vector(dog_photo, checked), found)
+    except (ModelUnavailable, OSError) as exc:
+        # The photos side by side are what staff judge by; the score only helps sort.
+        logger.warning("Claim without similarity: %s", exc)
+    if checked is not None:
+        name = safe_upload_name("", "JPEG")
+        claim.claim_photo.save(name, ContentFile(encode_public_copy(checked.image, max_side=CLAIM_PHOTO_SIDE)), False)
+    claim.save()
+    transaction.on_commit(lambda: notify_shelter(claim.pk), robust=True)
+    return claim
+
+
+def notify_shelter(claim_id: int) -> None:
+    claim = Claim.objects.select_related("found_report__shelter", "found_report__dog").get(pk=claim_id)
+    shelter = claim.found_report.shelter
+    if not shelter.email:
+        return
+    # A link to the dashboard only: the owner's contact is shown (and logged) there, to staff.
+    body = render_to_string(
+        "public/emails/claim_received.txt",
+        {"claim": claim, "dashboard": absolute_url(reverse("reunions:dashboard"))},
+    )
+    send_mail(f"Reunite: an owner thinks found dog #{claim.found_report_id} may be theirs", body, None, [shelter.email])
+
+
+def resolve_claim(claim: Claim, user) -> None:
+    claim.status = Claim.Status.RESOLVED
+    claim.resolved_by = user
+    claim.resolved_at = timezone.now()
+    claim.save(update_fields=["status", "resolved_by", "resolved_at"])

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from dogs.models import Dog
+from dogs.photo_files import open_checked_photo
+from reunions import services
+from reunions.models import FoundReport, LostReport
+from reunions.tests.conftest import shelter, strict_threshold  # noqa: F401  (shared fixtures)
+from tests.factories import make_dog, make_owner, make_staff
+from tests.support.photos import photo_upload
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Search counts live in the cache, which outlives a test in the same process.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def staff(db):
+    # A name found nowhere else on a page, so a leak of it is easy to spot.
+    return make_staff("wardenquimby")
+
+
+@pytest.fixture
+def record_found(staff, shelter):  # noqa: F811
+    def record(seeds=(1,), days_ago=0, place="Main St park", point=None, notes="", **dog_fields) -> FoundReport:
+        found_at = timezone.now() - timedelta(days=days_ago)
+        report = FoundReport(
+            shelter=shelter,
+            found_at=found_at,
+            place=place,
+            notes=notes,
+            hold_until=FoundReport.default_hold_until(shelter, found_at.date()),
+        )
+        if point:
+            report.latitude, report.longitude = point
+        uploads = []
+        for seed in seeds:
+            upload = photo_upload(seed)
+            uploads.append((upload, open_checked_photo(upload)))
+        dog_fields.setdefault("name", f"Found {seeds[0]}")
+        return services.record_found_dog(report, Dog(**dog_fields), uploads, staff)
+
+    return record
+
+
+@pytest.fixture
+def ana():
+    return make_owner("anaowner", name="Anastasia Quill", email="anastasia@quill.example", phone="+1 555 0142")
+
+
+@pytest.fixture
+def luna(ana):
+    return make_dog(ana, "Luna", seeds=(21,), breed="Border Collie", sex="female", colour="black and white")
+
+
+@pytest.fixture
+def lost_luna(luna):
+    """Luna, reported lost and made public by her owner with a contact of her choosing."""
+    report = LostReport(
+        dog=luna,
+        lost_at=timezone.now() - timedelta(days=1),
+        place="Riverside",
+        latitude=52.367891,
+        longitude=4.904321,
+        notes="Scared of bikes; spare key under the mat",
+        public=True,
+        public_contact="Call 0800 LUNA",
+    )
+    return services.report_lost(report)

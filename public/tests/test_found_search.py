@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from reunions.models import FoundReport
+from tests.factories import make_dog, make_owner
+from tests.support.photos import photo_upload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def found_dogs(index_backend, record_found):
+    """Six found dogs in care, photo seeds 10..15, and one gone home that looks exactly like Luna."""
+    dogs = [record_found(seeds=(10 + i,), place=f"Street {i}", breed="Beagle") for i in range(6)]
+    gone = record_found(seeds=(21,), place="Gone Home Lane")
+    FoundReport.objects.filter(pk=gone.pk).update(status=FoundReport.Status.REUNITED)
+    return dogs
+
+
+def test_it_ranks_the_same_dog_first_from_one_of_my_photos(client, found_dogs, ana):
+    rex = make_dog(ana, "Rex", seeds=(13,))
+    client.force_login(ana.user)
+
+    response = client.post(reverse("public:found_search"), {"dog_photo": rex.photos.get().pk})
+
+    results = response.context["results"]
+    assert response.status_code == 200
+    assert results[0].dog.pk == found_dogs[3].pk and results[0].score > 0.99 and results[0].strong
+    assert all(not r.strong for r in results[1:])
+    assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
+    assert len({r.dog.pk for r in results}) == len(results), "one result per dog"
+    html = response.content.decode()
+    assert "Found Beagle near Street 3" in html and "Similarity 1.000" in html
+    assert reverse("public:claim_create", args=[found_dogs[3].pk]) + f"?photo={rex.photos.get().pk}" in html
+
+
+def test_it_ranks_the_same_dog_first_from_an_upload_and_stores_nothing(client, found_dogs, ana):
+    from dogs.models import DogPhoto
+
+    client.force_login(ana.user)
+    photos_before = DogPhoto.objects.count()
+
+    response = client.post(reverse("public:found_search"), {"photo": photo_upload(12)})
+
+    assert response.context["results"][0].dog.pk == found_dogs[2].pk
+    assert 'src="data:image/jpeg;base64,' in response.content.decode()
+    assert DogPhoto.objects.count() == photos_before
+
+
+def test_it_offers_only_found_dogs_in_care(client, found_dogs, luna):
+    client.force_login(luna.owner.user)
+
+    response = client.post(reverse("public:found_search"), {"dog_photo": luna.photos.get().pk})
+
+    places = [r.dog.place for r in response.context["results"]]
+    assert "Gone Home Lane" not in places and len(places) == 6
+
+
+def test_it_offers_only_my_own_photos(client, found_dogs, luna):
+    other = make_dog(make_owner("mallory"), "Spot", seeds=(14,))
+    client.force_login(luna.owner.user)
+
+    response = client.post(reverse("public:found_search"), {"dog_photo": other.photos.get().pk})
+
+    assert response.status_code == 400 and response.context["results"] is None
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_it_wants_one_photo(client, luna):
+    client.force_login(luna.owner.user)
+
+    neither = client.post(reverse("public:found_search"), {})
+    both = client.post(reverse("public:found_search"), {"dog_photo": luna.photos.get().pk, "photo": photo_upload(1)})
+
+    assert neither.status_code == 400 and "Choose one of your dogs" in neither.content.decode()
+    assert both.status_code == 400 and "not both" in both.content.decode()
+
+
+def test_it_rejects_non_images(client, luna):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(luna.owner.user)
+
+    response = client.post(
+        reverse("public:found_search"), {"photo": SimpleUploadedFile("x.jpg", b"<html>hi</html>", "image/jpeg")}
+    )
+
+    assert response.status_code == 400 and "not a supported image" in response.content.decode()
+
+
+def test_it_needs_a_login(client):
+    response = client.get(reverse("public:found_search"))
+
+    assert response.status_code == 302 and "login" in response.url

@@ -1,0 +1,292 @@
+from __future__ import annotations
+
+import base64
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dogs.models import Dog, DogPhoto, can_see_contacts
+from dogs.photo_files import encode_public_copy
+from dogs.services import ensure_thumbnail
+from reunions.models import FoundReport, LostReport
+from search.backends import IndexUnavailable
+from search.embeddings import ModelUnavailable
+
+from . import posters, services
+from .forms import ClaimForm, FoundFilterForm, LostShareForm, OwnerPhotoForm
+from .models import Claim
+
+FOUND_PER_PAGE = 12
+SEARCH_DOWN = "Photo search is unavailable right now ({error}). Please try again in a few minutes."
+TOO_MANY_SEARCHES = (
+    "You have searched {limit} times this hour, the most we allow. "
+    "Please try again in {count} minute{plural}; nothing was searched or stored."
+)
+TOO_MANY_CLAIMS = (
+    "You have sent {limit} claims in the last 24 hours, the most we allow. "
+    "Please call the shelter instead, or try again in {count} hour{plural}; this claim was not sent."
+)
+
+
+def _submitted(request: HttpRequest) -> tuple:
+    """Bind on every POST: a form of only a file or an unticked box can arrive with an empty POST."""
+    return (request.POST, request.FILES) if request.method == "POST" else (None, None)
+
+
+def _data_uri(jpeg: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
+
+
+def _image_response(data: bytes, cache_control: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["Cache-Control"] = cache_control
+    return response
+
+
+def _too_many(request: HttpRequest, message: str, limit: int, allowance: services.Allowance, unit: int):
+    """429 with a message saying how long to wait, in whole minutes or hours (`unit` seconds)."""
+    count = max(1, -(-allowance.retry_after // unit))
+    text = message.format(limit=limit, count=count, plural="" if count == 1 else "s")
+    response = render(request, "public/rate_limited.html", {"message": text}, status=429)
+    response["Retry-After"] = str(allowance.retry_after)
+    return response
+
+
+# --- Found dogs, for anyone ------------------------------------------------------------------
+
+
+def found_list(request: HttpRequest) -> HttpResponse:
+    filter_form = FoundFilterForm(request.GET or None)
+    page = Paginator(filter_form.apply(services.public_found_reports()), FOUND_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    dogs = [services.PublicFoundDog.of(report) for report in page]
+    return render(
+        request,
+        "public/found_list.html",
+        {
+            "filter_form": filter_form,
+            "page": page,
+            "dogs": dogs,
+            "share": services.found_list_share(dogs),
+            "structured_data": services.found_list_structured_data(dogs),
+        },
+    )
+
+
+def found_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    dog = services.PublicFoundDog.of(get_object_or_404(services.public_found_reports(), pk=pk))
+    return render(
+        request,
+        "public/found_detail.html",
+        {"dog": dog, "share": dog.share, "structured_data": services.found_structured_data(dog)},
+    )
+
+
+def found_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The stored thumbnail (EXIF-free, made once) of a held found dog's photo, for the gallery."""
+    photo = get_object_or_404(DogPhoto.objects.filter(dog__found_report__in=FoundReport.objects.open()), pk=pk)
+    try:
+        with ensure_thumbnail(photo).open("rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise Http404("The photo file is missing.") from exc
+    return _image_response(data, "public, max-age=3600")
+
+
+# --- Owners look for their dog -------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def found_search(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        allowance = services.take_search(request.user)
+        if not allowance.allowed:
+            return _too_many(request, TOO_MANY_SEARCHES, settings.OWNER_SEARCHES_PER_HOUR, allowance, 60)
+    form = OwnerPhotoForm(*_submitted(request), user=request.user)
+    context: dict = {"form": form, "results": None, "error": "", "query": None}
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            dog_photo, checked = form.cleaned_data["dog_photo"], form.cleaned_data["photo"]
+            context["query"] = dog_photo
+            if checked is not None:
+                # The upload is not stored: shown inline beside each match, metadata stripped.
+                context["query_preview"] = _data_uri(encode_public_copy(checked.image, max_side=480))
+            try:
+                context["results"] = services.search_found_dogs(services.query_vector(dog_photo, checked))
+            except (IndexUnavailable, ModelUnavailable) as exc:
+                context["error"], status = SEARCH_DOWN.format(error=exc), 503
+        else:
+            status = 400
+    return render(request, "public/found_search.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(services.public_found_reports(), pk=pk)
+    if request.method == "POST":
+        owner = services.owner_for(request.user)
+        allowance = services.claim_allowance(owner)
+        if not allowance.allowed:
+            return _too_many(request, TOO_MANY_CLAIMS, settings.CLAIMS_PER_DAY, allowance, 3600)
+    form = ClaimForm(
+        *_submitted(request),
+        user=request.user,
+        found_report=report,
+        initial={"dog_photo": request.GET.get("photo")},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.create_claim(owner, report, data["message"], dog_photo=data["dog_photo"], checked=data["photo"])
+        messages.success(request, f"Sent to {report.shelter.name}. They will contact you soon.")
+        return redirect("public:mine")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "dog": services.PublicFoundDog.of(report)}
+    return render(request, "public/claim_form.html", context, status=status)
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """The owner's lost reports with their sharing and posters, and the claims they sent."""
+    return render(
+        request,
+        "public/mine.html",
+        {
+            "lost_reports": services.own_open_lost_reports(request.user),
+            "claims": Claim.objects.filter(owner__user=request.user).select_related("found_report__shelter"),
+        },
+    )
+
+
+def _own_open_lost_report(request: HttpRequest, pk: int) -> LostReport:
+    # 404 rather than 403 for anyone else's report: ids reveal nothing.
+    return get_object_or_404(services.own_open_lost_reports(request.user), pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lost_share(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _own_open_lost_report(request, pk)
+    form = LostShareForm(*_submitted(request), instance=report)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        shown = "is on its public page" if report.public else "is private again"
+        messages.success(request, f"{report.dog.name} {shown}.")
+        return redirect("public:mine")
+    public_url = services.absolute_url(reverse("public:lost_detail", args=[report.pk]))
+    return render(request, "public/lost_share.html", {"form": form, "report": report, "public_url": public_url})
+
+
+# --- Lost dogs their owners chose to show ----------------------------------------------------
+
+
+def lost_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    dog = services.PublicLostDog.of(get_object_or_404(services.public_lost_reports(), pk=pk))
+    return render(
+        request,
+        "public/lost_detail.html",
+        {"dog": dog, "share": dog.share, "structured_data": services.lost_structured_data(dog)},
+    )
+
+
+def lost_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A photo of a dog with an open public lost report, EXIF stripped; 404 for any other photo."""
+    photo = get_object_or_404(
+        DogPhoto.objects.filter(dog__in=Dog.objects.filter(lost_reports__in=LostReport.objects.public())), pk=pk
+    )
+    try:
+        data = services.public_jpeg(photo.image, services.PHOTO_SIDE)
+    except OSError as exc:
+        raise Http404("The photo file is missing.") from exc
+    # Short: an owner who makes the page private again should not see it cached for long.
+    return _image_response(data, "public, max-age=600")
+
+
+def _poster_parts(request: HttpRequest, pk: int, max_side: int):
+    report = _own_open_lost_report(request, pk)
+    dog = services.PublicLostDog.of(report)
+    first = report.dog.photos.first()
+    photo = services.open_image(first.image, max_side) if first is not None else None
+    return report, dog, photo
+
+
+@login_required
+def poster(request: HttpRequest, pk: int) -> HttpResponse:
+    report, dog, photo = _poster_parts(request, pk, services.PHOTO_SIDE)
+    # Inline and re-encoded: a poster photo saved or shared from the page carries no EXIF (home GPS).
+    photo_src = _data_uri(encode_public_copy(photo, max_side=services.PHOTO_SIDE)) if photo is not None else ""
+    return render(
+        request,
+        "public/poster.html",
+        {"report": report, "dog": dog, "photo_src": photo_src, "qr_svg": posters.qr_svg(dog.absolute_url)},
+    )
+
+
+@login_required
+def poster_file(request: HttpRequest, pk: int, format: str) -> HttpResponse:
+    _, dog, photo = _poster_parts(request, pk, posters.PHOTO_SIDE)
+    paper = request.GET.get("paper") if request.GET.get("paper") in posters.PAPERS else "a4"
+    page = posters.render_poster(dog, photo, dog.absolute_url, paper)
+    content_type = "application/pdf" if format == "PDF" else "image/png"
+    response = HttpResponse(posters.poster_bytes(page, format), content_type=content_type)
+    filename = f"lost-dog-{dog.pk}-{paper}.{format.lower()}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Claims, for shelter staff ------------------------------------------------------------
+
+
+def _claim_for_staff(request: HttpRequest, pk: int) -> Claim:
+    if not can_see_contacts(request.user):
+        raise PermissionDenied("Only shelter staff can see claims.")
+    return get_object_or_404(Claim.objects.for_review(), pk=pk)
+
+
+@login_required
+def claim_found_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim_for_staff(request, pk)
+    photo = claim.found_report.dog.photos.first()
+    if photo is None:
+        raise Http404("The found dog has no photo.")
+    try:
+        data = services.public_jpeg(photo.image, services.PHOTO_SIDE)
+    except OSError as exc:
+        raise Http404("The photo file is missing.") from exc
+    return _image_response(data, "private, max-age=600")
+
+
+@login_required
+def claim_owner_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim_for_staff(request, pk)
+    file = claim.claim_photo if claim.claim_photo else (claim.dog_photo.image if claim.dog_photo else None)
+    if not file:
+        raise Http404("The claim has no photo.")
+    try:
+        data = services.public_jpeg(file, services.PHOTO_SIDE)
+    except OSError as exc:
+        raise Http404("The photo file is missing.") from exc
+    return _image_response(data, "private, max-age=600")
+
+
+@login_required
+@require_POST
+def claim_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim_for_staff(request, pk)
+    services.resolve_claim(claim, request.user)
+    messages.success(request, f"The claim by {claim.owner.name} is resolved.")
+    return redirect(reverse("reunions:dashboard") + "#claims")
