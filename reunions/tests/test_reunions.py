@@ -24,7 +24,10 @@ def lost_dog(report_lost):
 
 
 def test_confirming_a_match_records_the_reunion_and_closes_everything(client, staff, record_found, lost_dog):
+    from public.models import Claim
+
     found = record_found(seeds=(21, 22))
+    Claim.objects.create(owner=lost_dog.owner, found_report=found, dog_photo=lost_dog.photos.get(), message="Mine!")
     client.force_login(staff)
 
     response = client.post(
@@ -45,6 +48,7 @@ def test_confirming_a_match_records_the_reunion_and_closes_everything(client, st
     assert not LostReport.objects.open().exists()
     assert lost_dog.status == Dog.Status.HOME
     assert lost_dog.photos.count() == 3, "the shelter's two photos are now the dog's references too"
+    assert not found.claims.filter(status="open").exists()
     new_photo = lost_dog.photos.order_by("-pk").first()
     assert new_photo.image.name != found.dog.photos.first().image.name
     hits = get_index().search(new_photo.vector, 5, active_model_name(), SearchFilters(kinds=("registered",)))
