@@ -6,13 +6,10 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from dogs.models import Dog
-from dogs.photo_files import open_checked_photo
 from reunions import services
-from reunions.models import FoundReport, LostReport
-from reunions.tests.conftest import shelter, strict_threshold  # noqa: F401  (shared fixtures)
+from reunions.models import LostReport
+from reunions.tests.conftest import record_found, shelter, strict_threshold  # noqa: F401  (shared fixtures)
 from tests.factories import make_dog, make_owner, make_staff
-from tests.support.photos import photo_upload
 
 
 @pytest.fixture(autouse=True)
@@ -27,29 +24,6 @@ def _fresh_cache():
 def staff(db):
     # A name found nowhere else on a page, so a leak of it is easy to spot.
     return make_staff("wardenquimby")
-
-
-@pytest.fixture
-def record_found(staff, shelter):  # noqa: F811
-    def record(seeds=(1,), days_ago=0, place="Main St park", point=None, notes="", **dog_fields) -> FoundReport:
-        found_at = timezone.now() - timedelta(days=days_ago)
-        report = FoundReport(
-            shelter=shelter,
-            found_at=found_at,
-            place=place,
-            notes=notes,
-            hold_until=FoundReport.default_hold_until(shelter, found_at.date()),
-        )
-        if point:
-            report.latitude, report.longitude = point
-        uploads = []
-        for seed in seeds:
-            upload = photo_upload(seed)
-            uploads.append((upload, open_checked_photo(upload)))
-        dog_fields.setdefault("name", f"Found {seeds[0]}")
-        return services.record_found_dog(report, Dog(**dog_fields), uploads, staff)
-
-    return record
 
 
 @pytest.fixture

@@ -34,12 +34,13 @@ def shelter(db):
 
 @pytest.fixture
 def record_found(staff, shelter):
-    def record(seeds=(1,), days_ago=0, point=None, **dog_fields) -> FoundReport:
+    def record(seeds=(1,), days_ago=0, place="Main St park", point=None, notes="", **dog_fields) -> FoundReport:
         found_at = timezone.now() - timedelta(days=days_ago)
         report = FoundReport(
             shelter=shelter,
             found_at=found_at,
-            place="Main St park",
+            place=place,
+            notes=notes,
             hold_until=FoundReport.default_hold_until(shelter, found_at.date()),
         )
         if point:
