@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from .models import Dog, Owner
-from .photo_files import CheckedPhoto, open_checked_photo
+from .photo_files import EMBEDDING_DRAFT_SIZE, CheckedPhoto, open_checked_photo
 
 ACCEPTED_IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif,image/bmp,image/heic,image/heif,.heic,.heif"
 
@@ -32,7 +32,7 @@ class PhotosField(forms.FileField):
         checked, errors = [], []
         for upload in uploads:
             try:
-                checked.append((upload, open_checked_photo(upload)))
+                checked.append((upload, open_checked_photo(upload, draft_to=EMBEDDING_DRAFT_SIZE)))
             except ValidationError as exc:
                 errors.extend(ValidationError(f"{upload.name}: {message}") for message in exc.messages)
         if errors:

@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from dogs.forms import ACCEPTED_IMAGE_TYPES
-from dogs.photo_files import open_checked_photo
+from dogs.photo_files import EMBEDDING_DRAFT_SIZE, open_checked_photo
 
 from .backends import SearchFilters
 
@@ -18,7 +18,7 @@ class PhotoSearchForm(forms.Form):
     def clean_photo(self):
         upload = self.cleaned_data["photo"]
         try:
-            return open_checked_photo(upload)
+            return open_checked_photo(upload, draft_to=EMBEDDING_DRAFT_SIZE)
         except ValidationError as exc:
             raise ValidationError(exc.messages) from exc
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from PIL import Image
 
 from dogs.models import DogPhoto
+from dogs.photo_files import EMBEDDING_DRAFT_SIZE
 
 from .backends import IndexUnavailable, get_index
 from .documents import document_for
@@ -29,8 +30,6 @@ from .models import PendingIndexUpdate
 
 logger = logging.getLogger(__name__)
 
-# JPEGs are decoded at the smallest DCT scale that still covers the model's input.
-EMBEDDING_DRAFT_SIZE = 448
 RETRY_BATCH = 50
 
 

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from dogs.models import Dog, Owner
-from dogs.photo_files import open_checked_photo
+from dogs.photo_files import EMBEDDING_DRAFT_SIZE, open_checked_photo
 from dogs.services import add_photos_to_dogs
 
 
@@ -90,7 +90,7 @@ class Command(BaseCommand):
                 handles.append(handle)
                 upload = File(handle, name=path.name)
                 try:
-                    items.append((dog, (upload, open_checked_photo(upload))))
+                    items.append((dog, (upload, open_checked_photo(upload, draft_to=EMBEDDING_DRAFT_SIZE))))
                 except ValidationError as exc:
                     problems.append(f"{dog.external_id}: {path.name}: {' '.join(exc.messages)}")
             added = add_photos_to_dogs(items)

@@ -20,10 +20,9 @@ from django.test import override_settings
 from PIL import Image
 from tqdm import tqdm
 
-from dogs.photo_files import open_checked_photo
+from dogs.photo_files import EMBEDDING_DRAFT_SIZE, open_checked_photo
 from search import evaluation
 from search.embeddings import ModelUnavailable, active_model_name, embed_images, get_encoder
-from search.sync import EMBEDDING_DRAFT_SIZE
 
 MIN_PHOTOS_PER_DOG = 2
 MIN_DOGS = 2
