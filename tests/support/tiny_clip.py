@@ -27,7 +27,12 @@ def _bytes_to_unicode() -> dict[int, str]:
     return dict(zip(printable, map(chr, codes), strict=True))
 
 
-def build_tiny_clip(folder: Path, seed: int = 0) -> Path:
+def build_tiny_clip(folder: Path, seed: int = 0, *, full_size: bool = False) -> Path:
+    """Save a random-weight CLIP in sentence-transformers' layout.
+
+    Tiny by default (tests); `full_size=True` keeps transformers' ViT-B/32 defaults,
+    which have the real model's compute cost (benchmarks).
+    """
     import torch
     from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTokenizer
 
@@ -43,28 +48,35 @@ def build_tiny_clip(folder: Path, seed: int = 0) -> Path:
     (folder / "merges.txt").write_text("#version: 0.2\n")
     tokenizer = CLIPTokenizer(str(folder / "vocab.json"), str(folder / "merges.txt"))
 
-    config = CLIPConfig(
-        text_config={
-            "vocab_size": len(vocab),
-            "hidden_size": 32,
-            "intermediate_size": 64,
-            "num_hidden_layers": 2,
-            "num_attention_heads": 2,
-            "max_position_embeddings": 77,
-            "bos_token_id": vocab["<|startoftext|>"],
-            "eos_token_id": vocab["<|endoftext|>"],
-            "pad_token_id": vocab["<|endoftext|>"],
-        },
-        vision_config={
-            "hidden_size": 32,
-            "intermediate_size": 64,
-            "num_hidden_layers": 2,
-            "num_attention_heads": 2,
-            "image_size": 224,
-            "patch_size": 32,
-        },
-        projection_dim=EMBEDDING_DIMENSION,
-    )
+    special_ids = {
+        "bos_token_id": vocab["<|startoftext|>"],
+        "eos_token_id": vocab["<|endoftext|>"],
+        "pad_token_id": vocab["<|endoftext|>"],
+    }
+    if full_size:
+        # The text tower keeps its full 49,408-row embedding, so the size matches the real model.
+        config = CLIPConfig(text_config=special_ids)
+    else:
+        config = CLIPConfig(
+            text_config={
+                "vocab_size": len(vocab),
+                "hidden_size": 32,
+                "intermediate_size": 64,
+                "num_hidden_layers": 2,
+                "num_attention_heads": 2,
+                "max_position_embeddings": 77,
+                **special_ids,
+            },
+            vision_config={
+                "hidden_size": 32,
+                "intermediate_size": 64,
+                "num_hidden_layers": 2,
+                "num_attention_heads": 2,
+                "image_size": 224,
+                "patch_size": 32,
+            },
+            projection_dim=EMBEDDING_DIMENSION,
+        )
     torch.manual_seed(seed)
     CLIPModel(config).save_pretrained(module)
     image_processor = CLIPImageProcessor(size={"shortest_edge": 224}, crop_size={"height": 224, "width": 224})
