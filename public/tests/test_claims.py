@@ -141,3 +141,13 @@ def test_only_dogs_in_care_can_be_claimed(client, found, luna):
 
     assert claim(client, found, dog_photo=luna.photos.get().pk).status_code == 404
     assert not Claim.objects.exists()
+
+
+def test_a_bad_claim_photo_gets_a_clear_message_and_nothing_is_stored(client, found, ana):
+    client.force_login(ana.user)
+
+    response = claim(client, found, photo=SimpleUploadedFile("dog.jpg", b"<html>not a photo</html>", "image/jpeg"))
+
+    assert response.status_code == 400
+    assert "not a supported image" in response.content.decode()
+    assert not Claim.objects.exists()
