@@ -98,7 +98,13 @@ def _pending() -> int | None:
 def check_model() -> dict:
     status = model_status()
     # Not loaded yet is fine: workers load the model on first use. Only a failed load is down.
-    return {"ok": not status.error, "name": status.name, "loaded": status.loaded, "error": sanitise(status.error)}
+    return {
+        "ok": not status.error,
+        "name": status.name,
+        "loaded": status.loaded,
+        "precision": status.precision,
+        "error": sanitise(status.error),
+    }
 
 
 @require_safe

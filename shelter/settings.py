@@ -188,6 +188,8 @@ EMBEDDING_MODEL = env("EMBEDDING_MODEL", "clip")
 CLIP_MODEL = env("CLIP_MODEL", "clip-ViT-B-32")
 EMBEDDING_BATCH_SIZE = envint("EMBEDDING_BATCH_SIZE", 16)
 TORCH_THREADS = envint("TORCH_THREADS", 0)  # 0: leave torch's default (one per core)
+# "auto": bfloat16 on CPUs that compute it natively (about 2x faster), else float32.
+EMBEDDING_PRECISION = env("EMBEDDING_PRECISION", "auto")
 
 # Vector index.
 SEARCH_BACKENDS = {

@@ -4,6 +4,7 @@ import socket
 import time
 
 import pytest
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.urls import reverse
 
@@ -35,14 +36,22 @@ def test_it_is_ok_with_the_embedded_index_and_never_loads_the_model(client):
     assert body["status"] == "ok"
     assert body["database"] == {"ok": True}
     assert body["index"] == {"ok": True, "backend": "embedded", "reachable": True, "pending": 0}
-    assert body["model"] == {"ok": True, "name": embeddings.active_model_name(), "loaded": False, "error": ""}
+    assert body["model"] == {
+        "ok": True,
+        "name": embeddings.active_model_name(),
+        "loaded": False,
+        "precision": "",
+        "error": "",
+    }
     assert not embeddings.model_status().loaded
 
 
 def test_it_says_the_model_is_loaded_once_a_worker_loaded_it(client):
     embeddings.get_encoder()
 
-    assert client.get(reverse("health")).json()["model"]["loaded"] is True
+    model = client.get(reverse("health")).json()["model"]
+    assert model["loaded"] is True
+    assert model["precision"] == embeddings.resolve_precision(settings.EMBEDDING_PRECISION)
 
 
 def test_it_counts_changes_waiting_for_the_index(client):

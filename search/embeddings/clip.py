@@ -6,7 +6,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
-from . import ModelUnavailable
+from . import ModelUnavailable, inference_context
 
 OFFLINE_HELP = (
     "Could not load the CLIP model {name!r}: {error}. "
@@ -19,7 +19,7 @@ OFFLINE_HELP = (
 
 
 class ClipEncoder:
-    def __init__(self, model_name_or_path: str) -> None:
+    def __init__(self, model_name_or_path: str, *, precision: str = "float32") -> None:
         import torch
         from sentence_transformers import SentenceTransformer
 
@@ -30,14 +30,18 @@ class ClipEncoder:
         except Exception as exc:
             raise ModelUnavailable(OFFLINE_HELP.format(name=model_name_or_path, error=exc)) from exc
         self.name = model_name_or_path
-        self.dimension = int(self._model.encode([Image.new("RGB", (32, 32))], convert_to_numpy=True).shape[1])
+        self.precision = precision
         self._batch_size = settings.EMBEDDING_BATCH_SIZE
+        self.dimension = int(self.encode_images([Image.new("RGB", (32, 32))]).shape[1])
 
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
-        return self._model.encode(
-            list(images),
-            batch_size=self._batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
+        with inference_context(self.precision):
+            vectors = self._model.encode(
+                list(images),
+                batch_size=self._batch_size,
+                convert_to_tensor=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+        # Under bfloat16 autocast the output is bfloat16, which numpy cannot hold.
+        return vectors.float().numpy()
