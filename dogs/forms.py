@@ -7,19 +7,37 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from .models import Dog, Owner
-from .photo_files import EMBEDDING_DRAFT_SIZE, CheckedPhoto, open_checked_photo
+from .photo_files import EMBEDDING_DRAFT_SIZE, CheckedPhoto, max_upload_bytes, open_checked_photo
 
 ACCEPTED_IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif,image/bmp,image/heic,image/heif,.heic,.heif"
 
 
-class MultipleFileInput(forms.ClearableFileInput):
+class PhotoInput(forms.ClearableFileInput):
+    """A photo file input that static/js/upload-previews.js shows thumbnails under.
+
+    The limits are read when the form is rendered, so the script warns about the same
+    size (and number of files) that the server refuses.
+    """
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__({"accept": ACCEPTED_IMAGE_TYPES, **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].update({"data-preview": True, "data-max-bytes": max_upload_bytes()})
+        if self.allow_multiple_selected:
+            context["widget"]["attrs"]["data-max-files"] = settings.PHOTOS_PER_FORM
+        return context
+
+
+class MultipleFileInput(PhotoInput):
     allow_multiple_selected = True
 
 
 class PhotosField(forms.FileField):
     """Several photos in one input; each is decoded and checked, errors name the file."""
 
-    widget = MultipleFileInput(attrs={"accept": ACCEPTED_IMAGE_TYPES})
+    widget = MultipleFileInput
 
     def clean(self, data, initial=None):
         uploads = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]

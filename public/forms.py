@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from dogs.forms import ACCEPTED_IMAGE_TYPES
+from dogs.forms import PhotoInput
 from dogs.models import Dog, DogPhoto
 from dogs.photo_files import CheckedPhoto, open_checked_photo
 from reunions.models import FoundReport, FoundReportQuerySet, LostReport
@@ -41,7 +41,7 @@ class OwnerPhotoForm(forms.Form):
     photo = forms.FileField(
         required=False,
         label="Or a new photo",
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED_IMAGE_TYPES}),
+        widget=PhotoInput,
     )
 
     def __init__(self, *args, user, **kwargs) -> None:

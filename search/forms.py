@@ -3,16 +3,14 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from dogs.forms import ACCEPTED_IMAGE_TYPES
+from dogs.forms import PhotoInput
 from dogs.photo_files import EMBEDDING_DRAFT_SIZE, open_checked_photo
 
 from .backends import SearchFilters
 
 
 class PhotoSearchForm(forms.Form):
-    photo = forms.FileField(
-        label="Photo of the found dog", widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED_IMAGE_TYPES})
-    )
+    photo = forms.FileField(label="Photo of the found dog", widget=PhotoInput)
     breed = forms.CharField(required=False, max_length=100, help_text="Optional: only dogs of this breed.")
 
     def clean_photo(self):

@@ -90,11 +90,12 @@ def _get(url: str, **headers: str):
         return response
 
 
-def test_collectstatic_writes_hashed_and_compressed_files(collected):
+@pytest.mark.parametrize("name", ["css/reunite.css", "js/upload-previews.js"])
+def test_collectstatic_writes_hashed_and_compressed_files(collected, name):
     manifest = json.loads((collected / "staticfiles.json").read_text())
-    hashed = manifest["paths"]["css/reunite.css"]
+    hashed = manifest["paths"][name]
 
-    assert hashed != "css/reunite.css"
+    assert hashed != name
     assert (collected / hashed).is_file()
     assert (collected / f"{hashed}.gz").is_file()
 
@@ -107,6 +108,15 @@ def test_gunicorn_serves_static_files_with_whitenoise(gunicorn, collected):
     assert response.status == 200
     assert response.headers["Content-Encoding"] == "gzip"
     assert "immutable" in response.headers["Cache-Control"]
+
+
+def test_pages_load_the_hashed_upload_preview_script(gunicorn, collected):
+    hashed = json.loads((collected / "staticfiles.json").read_text())["paths"]["js/upload-previews.js"]
+
+    html = _get(f"{gunicorn}/accounts/login/", **{"X-Forwarded-Proto": "https"}).read().decode()
+
+    assert f'<script src="/static/{hashed}" defer></script>' in html
+    assert _get(f"{gunicorn}/static/{hashed}", **{"X-Forwarded-Proto": "https"}).status == 200
 
 
 def test_health_answers_over_plain_http_behind_the_proxy(gunicorn):

@@ -42,6 +42,9 @@ def sign_up_and_register_rex(page: Page, photos: list[Path], *, screenshots: boo
     field(page, "Breed").fill("Border Collie")
     field(page, "Sex").select_option(label="Male")
     field(page, "Photos").set_input_files(photos)
+    if screenshots:
+        expect_images_shown(page, ".upload-previews img", len(photos))
+        screenshot(page, "register-previews")
     page.get_by_role("button", name="Register").click()
     expect(page.get_by_role("heading", name="Rex", exact=True)).to_be_visible()
 
@@ -121,6 +124,8 @@ def test_it_keeps_the_typed_dog_name_when_a_photo_is_not_an_image(page, tmp_path
     field(page, "Name").fill("Biscuit")
     field(page, "Breed").fill("Beagle")
     field(page, "Photos").set_input_files(fake)
+    # Named .jpg, so only decoding it shows it is not a photo; the note does not stop the form.
+    expect(page.locator(".upload-notes")).to_have_text("photo.jpg could not be opened as an image and will be refused.")
     page.get_by_role("button", name="Register").click()
 
     expect(page.locator(".field.has-error")).to_contain_text("photo.jpg: This file is not a supported image.")
