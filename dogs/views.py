@@ -12,7 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import services
 from .forms import DogForm, OwnerForm, PhotoUploadForm, SignUpForm
 from .models import Dog, DogPhoto, Owner, can_see_contacts
+from .pagination import paginate
 
+MY_DOGS_PER_PAGE = 24
 MODEL_DOWN_MESSAGE = (
     "Your photos are saved, but they cannot be matched yet because the image model is not available. "
     "They will become searchable automatically; shelter staff have been told why."
@@ -65,8 +67,8 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_dogs(request: HttpRequest) -> HttpResponse:
-    dogs = Dog.objects.owned_by(request.user).prefetch_related("photos")
-    return render(request, "dogs/my_dogs.html", {"dogs": dogs})
+    page = paginate(request, Dog.objects.owned_by(request.user).prefetch_related("photos"), MY_DOGS_PER_PAGE)
+    return render(request, "dogs/my_dogs.html", {"dogs": page})
 
 
 @login_required

@@ -6,13 +6,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dogs.models import Dog, DogPhoto, can_see_contacts
+from dogs.pagination import paginate
 from dogs.photo_files import encode_public_copy
 from dogs.services import ensure_thumbnail
 from reunions.models import FoundReport, LostReport
@@ -24,6 +24,8 @@ from .forms import ClaimForm, FoundFilterForm, LostShareForm, OwnerPhotoForm
 from .models import Claim
 
 FOUND_PER_PAGE = 12
+MY_LOST_PER_PAGE = 12
+MY_CLAIMS_PER_PAGE = 20
 SEARCH_DOWN = "Photo search is unavailable right now ({error}). Please try again in a few minutes."
 TOO_MANY_SEARCHES = (
     "You have searched {limit} times this hour, the most we allow. "
@@ -66,9 +68,7 @@ def _too_many(request: HttpRequest, message: str, limit: int, allowance: service
 
 def found_list(request: HttpRequest) -> HttpResponse:
     filter_form = FoundFilterForm(request.GET or None)
-    page = Paginator(filter_form.apply(services.public_found_reports()), FOUND_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, filter_form.apply(services.public_found_reports()), FOUND_PER_PAGE)
     dogs = [services.PublicFoundDog.of(report) for report in page]
     return render(
         request,
@@ -164,8 +164,18 @@ def mine(request: HttpRequest) -> HttpResponse:
         request,
         "public/mine.html",
         {
-            "lost_reports": services.own_open_lost_reports(request.user),
-            "claims": Claim.objects.filter(owner__user=request.user).select_related("found_report__shelter"),
+            "lost_reports": paginate(
+                request,
+                services.own_open_lost_reports(request.user).order_by("-lost_at", "-pk"),
+                MY_LOST_PER_PAGE,
+                "lost_page",
+            ),
+            "claims": paginate(
+                request,
+                Claim.objects.filter(owner__user=request.user).select_related("found_report__shelter"),
+                MY_CLAIMS_PER_PAGE,
+                "claims_page",
+            ),
         },
     )
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from PIL import Image
 
 from dogs.models import Dog, DogPhoto, can_see_contacts
+from dogs.pagination import paginate
 from dogs.photo_files import encode_public_copy
 from search.backends import IndexUnavailable
 from search.embeddings import ModelUnavailable, prepare_image
@@ -21,6 +22,11 @@ from . import matching, services
 from .forms import FoundDogForm, FoundReportForm, LostReportForm, MatchFilterForm
 from .models import FoundReport, LostReport, MatchCandidate, Reunion
 
+# The dashboard's lists, each paged on its own (?found_page=, ?review_page=, ?lost_page=, ?reunions_page=).
+FOUND_IN_CARE_PER_PAGE = 25
+AWAITING_REVIEW_PER_PAGE = 25
+LOST_WITHOUT_MATCHES_PER_PAGE = 25
+REUNIONS_PER_PAGE = 10
 SEARCH_DOWN = "Matching is unavailable right now ({error}). The report is saved; try again in a few minutes."
 
 
@@ -45,12 +51,36 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     now = timezone.now()
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    open_found = FoundReport.objects.open().select_related("dog", "shelter").prefetch_related("dog__photos")
-    lost_without_matches = (
+    open_found = paginate(
+        request,
+        FoundReport.objects.open().select_related("dog", "shelter").prefetch_related("dog__photos"),
+        FOUND_IN_CARE_PER_PAGE,
+        "found_page",
+    )
+    # Each list ends its ordering on the primary key, so no row falls between two pages.
+    awaiting = paginate(
+        request,
+        MatchCandidate.objects.awaiting_review()
+        .select_related("dog", "found_report__dog")
+        .order_by("-microchip_match", "-score", "pk"),
+        AWAITING_REVIEW_PER_PAGE,
+        "review_page",
+    )
+    lost_without_matches = paginate(
+        request,
         LostReport.objects.open()
         .select_related("dog")
         .annotate(live=Count("dog__candidacies", filter=~Q(dog__candidacies__status=MatchCandidate.Status.REJECTED)))
         .filter(live=0)
+        .order_by("-lost_at", "-pk"),
+        LOST_WITHOUT_MATCHES_PER_PAGE,
+        "lost_page",
+    )
+    recent_reunions = paginate(
+        request,
+        Reunion.objects.select_related("dog", "found_report").order_by("-confirmed_at", "-pk"),
+        REUNIONS_PER_PAGE,
+        "reunions_page",
     )
     found_this_month = FoundReport.objects.filter(found_at__gte=month_start).count()
     reunited_this_month = Reunion.objects.filter(confirmed_at__gte=month_start).count()
@@ -59,11 +89,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "reunions/dashboard.html",
         {
             "open_found": open_found,
-            "awaiting": MatchCandidate.objects.awaiting_review().select_related("dog", "found_report__dog")[:50],
+            "awaiting": awaiting,
             "lost_without_matches": lost_without_matches,
-            "recent_reunions": Reunion.objects.select_related("dog", "found_report")[:10],
+            "recent_reunions": recent_reunions,
             "counts": {
-                "open_found": open_found.count(),
+                "open_found": open_found.paginator.count,
                 "open_lost": LostReport.objects.open().count(),
                 "found_this_month": found_this_month,
                 "reunited_this_month": reunited_this_month,
