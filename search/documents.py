@@ -30,6 +30,20 @@ def indexable_photos(model: str):
     return DogPhoto.objects.embedded_with(model).select_related("dog").order_by("pk")
 
 
+# The fields the embedded index keeps per photo, in the order `_Snapshot.from_rows` reads them.
+SNAPSHOT_FIELDS = ("pk", "dog_id", "embedding", "dog__breed", "dog__kind", "taken_at", "latitude", "longitude")
+
+
+def snapshot_rows(model: str):
+    """Every indexable photo of `model` as plain tuples of SNAPSHOT_FIELDS.
+
+    The embedded index reloads from this on every process's first search and after
+    another process wrote: one query, no model instances (about 7x faster than
+    building IndexDocuments at 10k photos, BENCHMARKS.md).
+    """
+    return DogPhoto.objects.embedded_with(model).order_by("pk").values_list(*SNAPSHOT_FIELDS)
+
+
 def documents_for_model(model: str, chunk_size: int = 2000) -> Iterator[IndexDocument]:
     for photo in indexable_photos(model).iterator(chunk_size=chunk_size):
         yield document_for(photo)

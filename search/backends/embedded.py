@@ -53,6 +53,26 @@ class _Snapshot:
             lon=np.array([np.nan if d.longitude is None else d.longitude for d in documents], dtype=np.float64),
         )
 
+    @classmethod
+    def from_rows(cls, model: str, rows: Sequence[tuple]) -> _Snapshot:
+        """From (photo id, dog id, embedding bytes, breed, kind, taken_at, latitude, longitude) rows."""
+        if not rows:
+            return cls(model=model)
+        photo_ids, dog_ids, embeddings, breeds, kinds, taken, lat, lon = zip(*rows, strict=True)
+        matrix = np.frombuffer(b"".join(embeddings), dtype=np.float32).reshape(len(rows), -1)
+        return cls(
+            model=model,
+            dimension=matrix.shape[1],
+            photo_ids=np.array(photo_ids, dtype=np.int64),
+            dog_ids=np.array(dog_ids, dtype=np.int64),
+            matrix=matrix,
+            breeds=np.array([breed.casefold() for breed in breeds], dtype=object),
+            kinds=np.array(kinds, dtype=object),
+            taken=np.array([_epoch(value) for value in taken], dtype=np.float64),
+            lat=np.array([np.nan if value is None else value for value in lat], dtype=np.float64),
+            lon=np.array([np.nan if value is None else value for value in lon], dtype=np.float64),
+        )
+
     def without(self, photo_ids: Iterable[int]) -> _Snapshot:
         keep = ~np.isin(self.photo_ids, np.fromiter(photo_ids, dtype=np.int64))
         if keep.all():
@@ -99,10 +119,10 @@ class EmbeddedIndex:
             self._generation = current
 
     def _snapshot(self, model: str) -> _Snapshot:
-        from search.documents import documents_for_model
+        from search.documents import snapshot_rows
 
         if model not in self._snapshots:
-            self._snapshots[model] = _Snapshot.from_documents(model, list(documents_for_model(model)))
+            self._snapshots[model] = _Snapshot.from_rows(model, list(snapshot_rows(model)))
         return self._snapshots[model]
 
     def _write(self, change) -> None:
