@@ -107,7 +107,8 @@ def embed_photos(photos: Sequence[DogPhoto]) -> None:
     vectors = embed_images([open_for_embedding(photo) for photo in photos])
     for photo, vector in zip(photos, vectors, strict=True):
         photo.set_vector(vector, model)
-        DogPhoto.objects.filter(pk=photo.pk).update(embedding=photo.embedding, embedding_model=model)
+    # One UPDATE per batch of rows, and bulk_update sends no signals.
+    DogPhoto.objects.bulk_update(photos, ["embedding", "embedding_model"], batch_size=500)
 
 
 def apply_pending(photo_ids: Sequence[int] | None = None, *, limit: int | None = 500) -> SyncResult:
