@@ -25,10 +25,10 @@ class Sizes:
     embedding_rounds: int = 4
     embedding_block: int = 12
     embedding_paths: list[str] = field(
-        default_factory=lambda: ["blog", "sync", "sync-1thread", "sync-bf16", "upload", "upload-draft448"]
+        default_factory=lambda: ["blog", "sync", "sync-float32", "sync-1thread", "upload-full", "upload"]
     )
     embedding_memory_paths: list[str] = field(
-        default_factory=lambda: ["blog", "sync", "upload", "upload-draft448", "import"]
+        default_factory=lambda: ["blog", "sync", "sync-float32", "upload-full", "upload", "import"]
     )
     variant_batch: int = 16
     variant_rounds: int = 3

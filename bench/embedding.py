@@ -4,15 +4,15 @@ Paths (all on the same phone-sized JPEGs):
 
 * blog: `model.encode([Image.open(path)])`, one image at a time, full decode;
 * sync: `search.sync.open_for_embedding(photo)` (Pillow draft decode) then
-  `search.embeddings.embed_images` on the whole block;
-* sync-1thread: the same with torch.set_num_threads(1) (what TORCH_THREADS=1 does);
-* sync-bf16 (what-if): the same inside `torch.autocast("cpu", dtype=torch.bfloat16)`,
-  the change bench.variants suggests, measured end to end;
-* upload: `dogs.photo_files.open_checked_photo(file)` (full decode, as the forms and
-  `import_dogs` do today) then `embed_images`, 8 photos per call (PHOTOS_PER_FORM);
-* upload-draft448: the same with `open_checked_photo(file, draft_to=448)`;
-* import (memory only): `open_checked_photo` + `embed_images` on 32 photos per call,
-  as `import_dogs` does today.
+  `search.embeddings.embed_images` on the whole block, at the default
+  EMBEDDING_PRECISION ("auto": bfloat16 where the CPU computes it natively);
+* sync-float32: the same with EMBEDDING_PRECISION=float32;
+* sync-1thread: the same as sync with torch.set_num_threads(1) (what TORCH_THREADS=1 does);
+* upload-full: `dogs.photo_files.open_checked_photo(file)` (full decode, as the forms
+  did before draft decoding) then `embed_images`, 8 photos per call (PHOTOS_PER_FORM);
+* upload: `open_checked_photo(file, draft_to=EMBEDDING_DRAFT_SIZE)` then `embed_images`,
+  8 per call, as the registration and photo-search forms do;
+* import (memory only): the same on 32 photos per call, as `import_dogs` does.
 
 Throughput: one worker process holds every path's model and runs them side by
 side: in each round every path embeds the same block of photos, in a rotating
@@ -40,24 +40,25 @@ import numpy as np
 
 from .runtime import REPO_ROOT
 
-# kind, photos per embed_images call, draft_to, torch threads (default: torch's own)
+# kind, photos per embed_images call, draft_to, torch threads (default: torch's own),
+# EMBEDDING_PRECISION (default: the setting's default, "auto")
 PATHS: dict[str, dict] = {
     "blog": {"kind": "blog", "batch": 1},
     "sync": {"kind": "sync", "batch": 32},
+    "sync-float32": {"kind": "sync", "batch": 32, "precision": "float32"},
     "sync-1thread": {"kind": "sync", "batch": 32, "threads": 1},
-    "sync-bf16": {"kind": "sync", "batch": 32, "autocast": "bf16"},
-    "upload": {"kind": "upload", "batch": 8},
-    "upload-draft448": {"kind": "upload", "batch": 8, "draft_to": 448},
-    "import": {"kind": "upload", "batch": 32},
+    "upload-full": {"kind": "upload", "batch": 8},
+    "upload": {"kind": "upload", "batch": 8, "draft_to": 448},
+    "import": {"kind": "upload", "batch": 32, "draft_to": 448},
 }
 LABELS = {
     "blog": "blog: Image.open + model.encode, 1 at a time",
-    "sync": "sync: open_for_embedding (draft) + embed_images",
+    "sync": "sync: open_for_embedding (draft) + embed_images, EMBEDDING_PRECISION=auto",
+    "sync-float32": "sync, EMBEDDING_PRECISION=float32",
     "sync-1thread": "sync, torch 1 thread",
-    "sync-bf16": "sync inside torch.autocast('cpu', bfloat16) (what-if)",
-    "upload": "upload: open_checked_photo (full decode) + embed_images, 8 per call",
-    "upload-draft448": "upload: open_checked_photo(draft_to=448) + embed_images, 8 per call",
-    "import": "import_dogs today: open_checked_photo (full) + embed_images, 32 per call",
+    "upload-full": "upload before draft decoding: open_checked_photo (full) + embed_images, 8 per call",
+    "upload": "upload: open_checked_photo(draft_to=448) + embed_images, 8 per call",
+    "import": "import_dogs: open_checked_photo(draft_to=448) + embed_images, 32 per call",
 }
 
 
@@ -100,6 +101,7 @@ def _worker(spec: dict) -> dict:
         "seconds": seconds,
         "images": images,
         "torch_threads": {name: PATHS[name].get("threads") or default_threads for name in names},
+        "precision": {name: _precision(PATHS[name]) for name in names},
         "rss_after_model_load_mb": rss_loaded,
         "peak_rss_mb": peak_rss_mb(),
     }
@@ -127,7 +129,9 @@ def _runner(spec: dict, model_folder: str):
 
     from search.embeddings import embed_images
 
-    embed_images(warmup)
+    encoder_installed = _own_encoder(spec.get("precision", settings.EMBEDDING_PRECISION))
+    with encoder_installed():
+        embed_images(warmup)
     if kind == "sync":
         from dogs.models import DogPhoto
         from search.sync import open_for_embedding
@@ -136,7 +140,7 @@ def _runner(spec: dict, model_folder: str):
             settings.MEDIA_ROOT = str(paths[0].parent.parent)
             photos = [DogPhoto(image=f"{p.parent.name}/{p.name}") for p in paths]
             out = []
-            with _autocast(spec):
+            with encoder_installed():
                 for start in range(0, len(photos), batch):
                     out.append(embed_images([open_for_embedding(photo) for photo in photos[start : start + batch]]))
             return np.concatenate(out)
@@ -151,27 +155,56 @@ def _runner(spec: dict, model_folder: str):
 
     def run(paths: list[Path]) -> np.ndarray:
         out = []
-        for start in range(0, len(paths), batch):
-            handles = [p.open("rb") for p in paths[start : start + batch]]
-            try:
-                checked = [open_checked_photo(File(h, name=Path(h.name).name), draft_to=draft_to) for h in handles]
-                out.append(embed_images([c.image for c in checked]))
-            finally:
-                for handle in handles:
-                    handle.close()
+        with encoder_installed():
+            for start in range(0, len(paths), batch):
+                handles = [p.open("rb") for p in paths[start : start + batch]]
+                try:
+                    checked = [open_checked_photo(File(h, name=Path(h.name).name), draft_to=draft_to) for h in handles]
+                    out.append(embed_images([c.image for c in checked]))
+                finally:
+                    for handle in handles:
+                        handle.close()
         return np.concatenate(out)
 
     return run
 
 
-def _autocast(spec: dict):
+def _precision(path: dict) -> str:
+    from django.conf import settings
+
+    from search.embeddings import resolve_precision
+
+    if path["kind"] == "blog":
+        return "float32"
+    return resolve_precision(path.get("precision", settings.EMBEDDING_PRECISION))
+
+
+def _own_encoder(precision: str):
+    """A context manager that makes `embed_images` use this path's own encoder.
+
+    The app loads one encoder per process for its configured precision; to time
+    two precisions side by side in one process, each path gets its own and installs
+    it (into search.embeddings' process-wide slot) only while it runs.
+    """
     import contextlib
 
-    import torch
+    from django.conf import settings
 
-    if spec.get("autocast") == "bf16":
-        return torch.autocast("cpu", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
+    from search import embeddings
+    from search.embeddings.clip import ClipEncoder
+
+    encoder = ClipEncoder(settings.CLIP_MODEL, precision=embeddings.resolve_precision(precision))
+
+    @contextlib.contextmanager
+    def installed():
+        saved = embeddings._encoder, embeddings._encoder_key
+        embeddings._encoder, embeddings._encoder_key = encoder, embeddings._configured_key()
+        try:
+            yield encoder
+        finally:
+            embeddings._encoder, embeddings._encoder_key = saved
+
+    return installed
 
 
 # -- orchestration (main process) ---------------------------------------------------------
@@ -236,6 +269,7 @@ def benchmark(
             "images_per_s": total,
             "images_per_s_rounds": per_round,
             "torch_threads": result["torch_threads"][name],
+            "precision": result["precision"][name],
         }
         if "blog" in paths:
             blog = [n / s for n, s in zip(images["blog"], seconds["blog"], strict=True)]

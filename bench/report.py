@@ -19,6 +19,8 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
             if "ratio_vs_blog" in p:
                 value += f" = {_f(p['ratio_vs_blog'], 2)}x blog"
             value += f"; {p['torch_threads']} torch thread(s)"
+            if p.get("precision"):
+                value += f", {p['precision']}"
             if "min_centred_cosine_vs_blog" in p:
                 value += f"; min centred cosine vs blog {p['min_centred_cosine_vs_blog']:.4f}"
             out.append(("1 Embedding", p["label"], value))
@@ -141,13 +143,19 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
                 f"reload alone {_f(req['snapshot_reload_from_db_s'] * 1000, 0)} ms",
             )
         )
-        if "snapshot_reload_values_list_s" in req:
+        if "snapshot_reload_documents_s" in req:
             out.append(
                 (
                     "2 Photo-search request",
-                    "  reload what-if: one values_list query",
-                    f"{_f(req['snapshot_reload_values_list_s'] * 1000, 0)} ms "
-                    f"(same arrays: {req['snapshot_reload_values_list_identical']})",
+                    "  reload before: model instances -> IndexDocuments",
+                    f"{_f(req['snapshot_reload_documents_s'] * 1000, 0)} ms "
+                    f"(same arrays: {req['snapshot_reload_documents_identical']}"
+                    + (
+                        f", differing: {req['snapshot_reload_documents_differing']}"
+                        if not req["snapshot_reload_documents_identical"]
+                        else ""
+                    )
+                    + ")",
                 )
             )
         for size, parts in req["components_ms"].items():
@@ -235,7 +243,7 @@ def goals(results: dict, full_size: bool) -> list[dict]:
         out.append({"goal": goal, "status": status, "reason": reason})
 
     emb = results.get("embedding", {}).get("paths", {})
-    for name in ("sync", "upload", "upload-draft448"):
+    for name in ("sync", "upload", "sync-float32"):
         if name in emb and "ratio_vs_blog" in emb[name]:
             ratio = emb[name]["ratio_vs_blog"]
             add(

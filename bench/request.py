@@ -169,55 +169,37 @@ def benchmark(
     distinct = list({sizes[p]: p for p in photos}.values())
     out["components_ms"] = components(distinct, component_reps)
     # Reload time of the snapshot alone, from the database, at this size: Reunite's way
-    # (model instances -> IndexDocument -> _Snapshot) against one values_list query.
+    # (one values_list query, search.documents.snapshot_rows) against the way before it
+    # (model instances -> IndexDocument -> _Snapshot).
     from search.backends import get_index
+    from search.backends.embedded import _ARRAYS
 
     index = get_index()
-    app_s, lean_s = [], []
+    app_s, before_s = [], []
     for _ in range(3):
         IndexGeneration.bump()
         app_s.append(timed(lambda: index.search(np.zeros(512, np.float32), 1, _model()))[0])
-        seconds_, lean = timed(lambda: lean_snapshot(_model()))
-        lean_s.append(seconds_)
+        seconds_, before = timed(lambda: snapshot_from_documents(_model()))
+        before_s.append(seconds_)
     reference = index._snapshots[_model()]
-    same = bool(
-        np.array_equal(reference.photo_ids, lean.photo_ids)
-        and np.array_equal(reference.matrix, lean.matrix)
-        and np.array_equal(reference.kinds, lean.kinds)
-        and np.array_equal(reference.breeds, lean.breeds)
-    )
+    differing = [name for name in _ARRAYS if not _same(getattr(reference, name), getattr(before, name))]
     out["snapshot_reload_from_db_s"] = statistics.median(app_s)
-    out["snapshot_reload_values_list_s"] = statistics.median(lean_s)
-    out["snapshot_reload_values_list_identical"] = same
+    out["snapshot_reload_documents_s"] = statistics.median(before_s)
+    out["snapshot_reload_documents_identical"] = not differing
+    out["snapshot_reload_documents_differing"] = differing
     return out
 
 
-def lean_snapshot(model: str):
-    """What-if: the embedded snapshot from one values_list query, without model instances."""
-    from dogs.models import DogPhoto
-    from search.backends.embedded import _Snapshot
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return np.array_equal(a, b, equal_nan=a.dtype.kind == "f")  # missing dates and places are NaN
 
-    rows = list(
-        DogPhoto.objects.embedded_with(model)
-        .order_by("pk")
-        .values_list("pk", "dog_id", "embedding", "dog__breed", "dog__kind", "taken_at", "latitude", "longitude")
-    )
-    if not rows:
-        return _Snapshot(model=model)
-    pk, dog, emb, breed, kind, taken, lat, lon = zip(*rows, strict=True)
-    matrix = np.frombuffer(b"".join(bytes(e) for e in emb), dtype=np.float32).reshape(len(rows), -1)
-    return _Snapshot(
-        model=model,
-        dimension=matrix.shape[1],
-        photo_ids=np.array(pk, dtype=np.int64),
-        dog_ids=np.array(dog, dtype=np.int64),
-        matrix=matrix,
-        breeds=np.array([b.casefold() for b in breed], dtype=object),
-        kinds=np.array(kind, dtype=object),
-        taken=np.array([np.nan if t is None else t.timestamp() for t in taken], dtype=np.float64),
-        lat=np.array([np.nan if v is None else v for v in lat], dtype=np.float64),
-        lon=np.array([np.nan if v is None else v for v in lon], dtype=np.float64),
-    )
+
+def snapshot_from_documents(model: str):
+    """The reload as it was before snapshot_rows: model instances, then IndexDocuments."""
+    from search.backends.embedded import _Snapshot
+    from search.documents import documents_for_model
+
+    return _Snapshot.from_documents(model, list(documents_for_model(model)))
 
 
 def _model() -> str:
