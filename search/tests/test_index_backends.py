@@ -144,3 +144,16 @@ def test_staff_get_a_clear_message_when_elasticsearch_is_unreachable(client, set
 
     assert response.status_code == 503
     assert "The photo index cannot be reached right now" in response.content.decode()
+
+
+def test_the_elasticsearch_client_writes_vectors_with_orjson():
+    from elasticsearch.serializer import OrjsonSerializer
+
+    from search.backends.elasticsearch import make_client
+
+    serializer = make_client().transport.serializers.get_serializer("application/json")
+    vector = unit(3)
+
+    assert isinstance(serializer, OrjsonSerializer)
+    # Every float32 survives the trip through JSON exactly.
+    assert np.array_equal(np.asarray(serializer.loads(serializer.dumps(vector.tolist())), dtype=np.float32), vector)

@@ -102,6 +102,29 @@ def test_the_live_mapping_is_the_blogs_mapping(elasticsearch_settings):
     assert "owner_name" not in source, "no personal data in search-engine documents"
 
 
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize(("oversample", "expected_rescore"), [(2.0, {"oversample": 2.0}), (0, None)])
+def test_quantised_vectors_are_rescored_with_the_float_ones(elasticsearch_settings, oversample, expected_rescore):
+    elasticsearch_settings.ELASTICSEARCH_VECTOR_INDEX_TYPE = "int8_hnsw"
+    elasticsearch_settings.ELASTICSEARCH_RESCORE_OVERSAMPLE = oversample
+    owner = make_owner()
+    dogs = [make_dog(owner, f"Dog {seed}", seeds=(seed,)) for seed in range(1, 6)]
+    index = ElasticsearchIndex()
+    name = index.concrete_indices()[0]
+    index.client.indices.refresh(index=name)
+
+    options = index.client.indices.get_mapping(index=name)[name]["mappings"]["properties"]["image_embedding"][
+        "index_options"
+    ]
+    probe = DogPhoto.objects.get(dog=dogs[2])
+    matches = index.search(probe.vector, 3, active_model_name())
+
+    assert options["type"] == "int8_hnsw"
+    assert options.get("rescore_vector") == expected_rescore
+    assert matches[0].dog_id == dogs[2].pk
+    assert matches[0].score > 0.99
+
+
 def test_create_and_delete(index_backend, capsys):
     call_command("search_index", create=True)
     call_command("search_index", delete=True)
