@@ -74,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-es-1m", action="store_true", help="do not try Elasticsearch at 1M photos even if memory and time allow"
     )
-    parser.add_argument("--no-orjson-what-if", action="store_true", help="skip the extra rebuild with an orjson client")
+    parser.add_argument(
+        "--no-stdlib-json-rebuild",
+        action="store_true",
+        help="skip the extra rebuild with a stdlib-json client (the comparison for orjson)",
+    )
     parser.add_argument("--budget-minutes", type=float, help="time budget; later optional steps are skipped to keep it")
     args = parser.parse_args(argv)
 
@@ -190,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                 heap=sizes.es_heap,
                 budget=budget,
                 try_1m=not args.skip_es_1m,
-                orjson_what_if=not args.no_orjson_what_if,
+                stdlib_json_rebuild=not args.no_stdlib_json_rebuild,
                 log=log,
             ),
         )

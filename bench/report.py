@@ -180,12 +180,12 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
             out.append(
                 ("3 ES rebuild", f"int8_hnsw, chunk size {b['chunk_size']}", f"{_f(b['docs_per_s'], 0)} photos/s")
             )
-        if "build_large_orjson" in es:
-            b = es["build_large_orjson"]
+        if "build_large_stdlib_json" in es:
+            b = es["build_large_stdlib_json"]
             out.append(
                 (
                     "3 ES rebuild",
-                    f"orjson client (what-if), chunk {b['chunk_size']}",
+                    f"stdlib-json client (before orjson), chunk {b['chunk_size']}",
                     f"{_f(b['docs_per_s'], 0)} photos/s",
                 )
             )
