@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from search import sync
 
 from .models import Dog, DogPhoto
+from .stored_files import delete_after_commit
 
 
 @receiver(post_save, sender=DogPhoto, dispatch_uid="dogs.photo_saved")
@@ -20,11 +20,7 @@ def photo_saved(sender, instance: DogPhoto, raw: bool = False, **kwargs) -> None
 @receiver(post_delete, sender=DogPhoto, dispatch_uid="dogs.photo_deleted")
 def photo_deleted(sender, instance: DogPhoto, **kwargs) -> None:
     sync.photos_changed([instance.pk])
-    # The file goes only once the deletion is committed, so a rollback loses no photo.
-    for field_file in (instance.image, instance.thumbnail):
-        if field_file:
-            storage, name = field_file.storage, field_file.name
-            transaction.on_commit(lambda storage=storage, name=name: storage.delete(name), robust=True)
+    delete_after_commit(instance.image, instance.thumbnail)
 
 
 @receiver(post_save, sender=Dog, dispatch_uid="dogs.dog_saved")

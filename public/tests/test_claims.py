@@ -151,3 +151,16 @@ def test_a_bad_claim_photo_gets_a_clear_message_and_nothing_is_stored(client, fo
     assert response.status_code == 400
     assert "not a supported image" in response.content.decode()
     assert not Claim.objects.exists()
+
+
+def test_the_owners_uploaded_photo_is_deleted_with_the_claim(client, found, ana):
+    client.force_login(ana.user)
+    assert claim(client, found, photo=photo_upload(21)).status_code == 302
+    stored = Claim.objects.get().claim_photo
+    storage, name = stored.storage, stored.name
+    assert storage.exists(name)
+
+    found.delete()  # the found report goes, and its claims with it by cascade
+
+    assert not Claim.objects.exists()
+    assert not storage.exists(name), "an owner's photo must not outlive their claim"
