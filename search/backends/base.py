@@ -69,6 +69,9 @@ class VectorIndex(Protocol):
 
     def drop(self) -> None: ...
 
+    def ping(self, timeout: float) -> None:
+        """Raise unless the index can answer within `timeout` seconds (the health check)."""
+
 
 EARTH_RADIUS_KM = 6371.0088
 

@@ -195,6 +195,11 @@ class ElasticsearchIndex:
         for name in self.concrete_indices():
             self.client.indices.delete(index=name, ignore_unavailable=True)
 
+    def ping(self, timeout: float) -> None:
+        # Not client.ping(): `GET /` is missing from some builds (the integ-test zip) and proxies.
+        client = self.client.options(request_timeout=timeout, max_retries=0, retry_on_timeout=False)
+        client.indices.exists_alias(name=self.alias)
+
     def refresh(self) -> None:
         try:
             self.client.indices.refresh(index=self.alias)

@@ -214,6 +214,9 @@ class EmbeddedIndex:
         with self._lock:
             self._snapshots.clear()
 
+    def ping(self, timeout: float) -> None:
+        return None  # it lives in this process: nothing to reach
+
 
 def _filter_mask(snapshot: _Snapshot, filters: SearchFilters | None) -> np.ndarray | None:
     if filters is None:
