@@ -238,6 +238,17 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CLAIMS_PER_DAY = envint("CLAIMS_PER_DAY", 5)
 OWNER_SEARCHES_PER_HOUR = envint("OWNER_SEARCHES_PER_HOUR", 30)
 
+# The cache counts owners' photo searches. The default lives in each process, so with several
+# workers each counts alone: production sets a shared one, e.g. the database
+# (CACHE_BACKEND=django.core.cache.backends.db.DatabaseCache, CACHE_LOCATION=reunite_cache,
+# then `manage.py createcachetable`), which needs no other server.
+CACHES = {
+    "default": {
+        "BACKEND": env("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+        "LOCATION": env("CACHE_LOCATION"),
+    }
+}
+
 # Login throttling (django-axes): lock a username+IP pair after repeated failures.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envfloat("AXES_COOLOFF_HOURS", 1.0)
