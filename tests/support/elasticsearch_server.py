@@ -49,15 +49,12 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import contextlib
-import ctypes
 import json
 import os
 import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -69,6 +66,8 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
+
+from .processes import die_with_parent, free_port, raise_keyboard_interrupt, stop_session, tail
 
 # 9.2.4 is the newest 9.x integ-test-zip confirmed to be on Maven Central.
 # The python client in the venv is 9.5.1, but 9.5.1 of this artifact is *not*
@@ -329,41 +328,6 @@ def _chown_tree(path: Path, uid: int, gid: int) -> None:
 # --------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: SIGTERM it when the test process dies.
-
-    Without this a test run killed with SIGKILL (CI timeout, OOM killer)
-    would leave a 1 GiB JVM running forever in its own session. The
-    Elasticsearch CLI forwards the TERM to the server JVM, and the server JVM
-    also exits on its own once its CLI parent is gone. Popen runs this after
-    switching uid, so the kernel does not clear the flag on the uid change.
-    Note the "parent" is the *thread* that called Popen: start the server
-    from a long-lived thread (the main thread in pytest).
-    """
-    with contextlib.suppress(OSError, AttributeError):
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM))
-
-
-def _tail(path: Path, lines: int = 60) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return f"<{path} not readable>"
-
-
 class ElasticsearchServer:
     """A single-node Elasticsearch bound to 127.0.0.1 on free ports.
 
@@ -473,10 +437,10 @@ class ElasticsearchServer:
         if self._user is not None:
             _chown_tree(base, self._user.pw_uid, self._user.pw_gid)
         self._base_dir = base
-        self.http_port = _free_port()
-        self.transport_port = _free_port()
+        self.http_port = free_port()
+        self.transport_port = free_port()
         while self.transport_port == self.http_port:
-            self.transport_port = _free_port()
+            self.transport_port = free_port()
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         assert self._base_dir and self._es_home and self._java_home
@@ -535,7 +499,7 @@ class ElasticsearchServer:
                 # Own process group: Ctrl-C in a terminal does not hit the JVMs
                 # directly, and we can kill the CLI *and* the server JVM child.
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent(signal.SIGTERM),
                 **kwargs,  # type: ignore[arg-type]
             )
 
@@ -563,32 +527,20 @@ class ElasticsearchServer:
     def _log_tail(self) -> str:
         assert self._base_dir is not None
         logs = self._base_dir / "logs"
-        parts = [f"--- {logs / 'console.log'} ---", _tail(logs / "console.log")]
+        parts = [f"--- {logs / 'console.log'} ---", tail(logs / "console.log", 60)]
         server_log = logs / "reunite-test.log"
         if server_log.is_file():
-            parts += [f"--- {server_log} ---", _tail(server_log, 30)]
+            parts += [f"--- {server_log} ---", tail(server_log, 30)]
         return "\n".join(parts)
 
     def _terminate(self) -> None:
         process, self._process = self._process, None
         if process is None:
             return
-        pgid = process.pid  # session leader (start_new_session=True)
-        if process.poll() is None:
-            # SIGTERM to the CLI JVM triggers a graceful node shutdown (it
-            # tells the server JVM to stop and waits for it), flushing data.
-            process.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=STOP_TIMEOUT_S)
-        # Whatever is left in the group (hung CLI or an orphaned server JVM)
-        # is killed so the ports and the data-dir lock are really released.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, signal.SIGKILL)
-        process.wait()
-        if self.http_port is not None:
-            deadline = time.monotonic() + 10
-            while _port_open(self.http_port) and time.monotonic() < deadline:
-                time.sleep(0.1)
+        # SIGTERM to the CLI JVM triggers a graceful node shutdown (it tells the server
+        # JVM to stop and waits for it), flushing data. The server JVM also exits on its
+        # own once its CLI parent is gone.
+        stop_session(process, signal.SIGTERM, STOP_TIMEOUT_S, self.http_port)
 
     def _remove_dirs(self) -> None:
         if self._base_dir is not None:
@@ -601,15 +553,6 @@ class ElasticsearchServer:
 # --------------------------------------------------------------------------
 # CLI
 # --------------------------------------------------------------------------
-
-
-def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
-    # Route SIGTERM (e.g. from CI or `kill`) through the same clean shutdown
-    # path as Ctrl-C so the JVMs and the temp dir never outlive this process.
-    # SIGINT is set explicitly too: a process started in the background by a
-    # non-interactive shell (`... run &`) inherits SIGINT as *ignored*, and
-    # Python then never installs its own Ctrl-C handler.
-    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -628,8 +571,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     server = ElasticsearchServer()
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
+    signal.signal(signal.SIGINT, raise_keyboard_interrupt)
     try:
         server.start()
         print(

@@ -33,13 +33,11 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
-import ctypes
 import os
 import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,6 +45,8 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
+
+from .processes import die_with_parent, free_port, raise_keyboard_interrupt, stop_session, tail
 
 PG_USER = "reunite-pg"
 DB_USER = "reunite"
@@ -158,37 +158,6 @@ def _ensure_pg_user() -> pwd.struct_passwd:
         raise PostgresServerError(f"Could not create system user {PG_USER!r}: {proc.stderr.strip()}") from None
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: stop the server when the process that started it dies.
-
-    SIGINT is PostgreSQL's "fast shutdown": it disconnects clients and exits
-    cleanly, so a test run killed with SIGKILL leaves no postgres behind. The
-    "parent" is the thread that called Popen: start from a long-lived thread.
-    """
-    with contextlib.suppress(OSError, AttributeError):
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGINT))
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return f"<{path} not readable>"
-
-
 # --------------------------------------------------------------------------
 # Server
 # --------------------------------------------------------------------------
@@ -279,7 +248,7 @@ class PostgresServer:
         # initdb wants to create (or own) the data directory itself; base must be traversable.
         base.chmod(0o755)
         self._base_dir = base
-        self.port = _free_port()
+        self.port = free_port()
 
     def _as_user(self) -> dict[str, object]:
         if self._user is None:
@@ -346,7 +315,7 @@ class PostgresServer:
                 stderr=subprocess.STDOUT,
                 # Own session: a terminal's Ctrl-C reaches us, and we stop the server in order.
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent(signal.SIGINT),
                 **self._as_user(),  # type: ignore[arg-type]
             )
 
@@ -365,35 +334,19 @@ class PostgresServer:
         raise PostgresServerError(f"PostgreSQL did not accept connections within {self.start_timeout:.0f}s.")
 
     def _log_tail(self) -> str:
-        return _tail(self.log_file) if self.log_file else ""
+        return tail(self.log_file) if self.log_file else ""
 
     def _terminate(self) -> None:
         process, self._process = self._process, None
         if process is None:
             return
-        if process.poll() is None:
-            # SIGINT: fast shutdown (roll back open transactions, disconnect, exit cleanly).
-            process.send_signal(signal.SIGINT)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=STOP_TIMEOUT_S)
-        # Whatever is left in the session (a hung postmaster or its backends) is killed.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        if self.port is not None:
-            deadline = time.monotonic() + 10
-            while _port_open(self.port) and time.monotonic() < deadline:
-                time.sleep(0.1)
+        # SIGINT is PostgreSQL's fast shutdown: roll back open transactions, disconnect, exit cleanly.
+        stop_session(process, signal.SIGINT, STOP_TIMEOUT_S, self.port)
 
 
 # --------------------------------------------------------------------------
 # CLI
 # --------------------------------------------------------------------------
-
-
-def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
-    # SIGTERM (CI, `kill`) takes the same clean path as Ctrl-C.
-    raise KeyboardInterrupt
 
 
 def _run_command(command: list[str], url: str) -> int:
@@ -421,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
 
     server = PostgresServer()
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
     try:
         server.start()
         print(

@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import contextlib
-import ctypes
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +27,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
+
+from .processes import die_with_parent, free_port, raise_keyboard_interrupt
 
 # moto accepts any credentials; these only have to be consistent.
 ACCESS_KEY = "reunite-test-access-key"
@@ -42,19 +41,6 @@ STOP_TIMEOUT_S = 10.0
 
 class S3ServerError(RuntimeError):
     """Raised when the moto server cannot be started."""
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: a test run killed with SIGKILL leaves no server behind."""
-    with contextlib.suppress(OSError, AttributeError):
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM))
 
 
 class S3Server:
@@ -83,7 +69,7 @@ class S3Server:
             if self.is_running():
                 return self
             began = time.monotonic()
-            self.port = _free_port()
+            self.port = free_port()
             handle, log = tempfile.mkstemp(prefix="reunite-moto-", suffix=".log")
             self._log = Path(log)
             cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
@@ -94,7 +80,7 @@ class S3Server:
                     stdout=output,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
-                    preexec_fn=_die_with_parent,
+                    preexec_fn=die_with_parent(signal.SIGTERM),
                 )
             try:
                 self._wait_until_ready()
@@ -176,10 +162,6 @@ class S3Server:
         raise S3ServerError(f"moto server did not answer within {self.start_timeout:.0f}s")
 
 
-def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.support.s3_server")
     sub = parser.add_subparsers(dest="action", required=True)
@@ -188,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     server = S3Server()
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
     try:
         server.start()
         server.create_bucket(args.bucket)
