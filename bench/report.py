@@ -103,6 +103,13 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
             out.append(
                 ("2 Search latency", "Elasticsearch, 1M photos", f"p50 {_f(m['p50_ms'])} ms, p95 {_f(m['p95_ms'])} ms")
             )
+            out.append(
+                (
+                    "3 ES rebuild",
+                    "1,000,000 photos",
+                    f"{_f(es['million']['docs_per_s'], 0)} photos/s ({_f(es['million']['seconds'], 0)} s)",
+                )
+            )
         elif "1M" in es.get("skipped", {}):
             out.append(("2 Search latency", "Elasticsearch, 1M photos", f"skipped: {es['skipped']['1M']}"))
     req = results.get("request")
