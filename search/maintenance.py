@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from dogs.models import DogPhoto
@@ -53,12 +52,25 @@ def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
     index = get_index()
     count = index.rebuild(documents_for_model(model), total=total, progress=progress)
     # Writes that landed in the old index while the new one was filling: replay them.
-    changed = DogPhoto.objects.filter(Q(updated_at__gte=started) | Q(dog__updated_at__gte=started))
-    stale = set(changed.values_list("pk", flat=True))
-    stale |= get_index().photo_ids() - set(indexable_photos(model).values_list("pk", flat=True))
+    stale = _written_since(started) | _dogs_written_since(started) | _gone_from_database(model)
     if stale:
         sync.photos_changed(stale)
     return count
+
+
+def _written_since(started) -> set[int]:
+    """Photos added or changed (a replaced image, new EXIF) since `started`."""
+    return set(DogPhoto.objects.filter(updated_at__gte=started).values_list("pk", flat=True))
+
+
+def _dogs_written_since(started) -> set[int]:
+    """Photos whose dog changed since `started`: their documents carry its breed and kind."""
+    return set(DogPhoto.objects.filter(dog__updated_at__gte=started).values_list("pk", flat=True))
+
+
+def _gone_from_database(model: str) -> set[int]:
+    """Photos the index holds that are no longer indexable (deleted meanwhile, or not embedded)."""
+    return get_index().photo_ids() - set(indexable_photos(model).values_list("pk", flat=True))
 
 
 @dataclass
@@ -95,21 +107,28 @@ def change_model(batch_size: int, progress: Callable[[int], None] | None = None)
         if progress is not None:
             progress(len(photos))
 
-    documents = []
-    for photo in DogPhoto.objects.filter(pk__in=vectors).select_related("dog").order_by("pk"):
-        photo.set_vector(vectors[photo.pk], model)
-        documents.append(document_for(photo))
-    indexed = get_index().rebuild(documents, total=len(documents))
+    def documents_with_new_vectors():
+        photos = DogPhoto.objects.filter(pk__in=vectors).select_related("dog").order_by("pk")
+        for photo in photos.iterator(chunk_size=2000):
+            photo.set_vector(vectors[photo.pk], model)
+            yield document_for(photo)
+
+    indexed = get_index().rebuild(documents_with_new_vectors(), total=len(vectors))
 
     with transaction.atomic():
+        # A photo written while this ran (added, or its image replaced) was embedded from what
+        # it was before, if at all: keep its old vector and let the outbox embed it afresh.
+        rewritten = _written_since(started)
         updates = []
-        for photo in DogPhoto.objects.filter(pk__in=vectors).only("pk"):
-            photo.set_vector(vectors[photo.pk], model)
-            updates.append(photo)
+        for pk, vector in vectors.items():
+            if pk not in rewritten:
+                photo = DogPhoto(pk=pk)
+                photo.set_vector(vector, model)
+                updates.append(photo)
         DogPhoto.objects.bulk_update(updates, ["embedding", "embedding_model"], batch_size=500)
         IndexGeneration.bump()
-        # Photos added or replaced while this ran were embedded with the old model: redo them.
-        meanwhile = set(DogPhoto.objects.filter(created_at__gte=started).values_list("pk", flat=True))
-        meanwhile |= set(failed)
+        # Re-sync those, the photos of dogs edited meanwhile, and index entries whose photo is
+        # gone or was not embedded with the new model (deleted meanwhile, unreadable).
+        meanwhile = rewritten | _dogs_written_since(started) | _gone_from_database(model) | set(failed)
         sync.photos_changed(meanwhile)
     return ModelChange(model, len(vectors), indexed, failed, len(meanwhile))

@@ -58,3 +58,42 @@ def test_an_unloadable_model_stops_before_anything_changes(index_backend, settin
 
     assert DogPhoto.objects.get().embedding_model == before
     embeddings.reset()
+
+
+def test_photos_written_while_it_runs_end_up_right(index_backend, bundled_model):
+    from django.core.files.base import ContentFile
+
+    from search.embeddings import embed_image
+    from tests.support.photos import image_bytes, make_image
+
+    owner = make_owner()
+    dogs = [make_dog(owner, f"Dog {i}", seeds=(700 + i,)) for i in range(4)]
+    replaced, deleted, renamed = (dogs[0].photos.get(), dogs[1].photos.get(), dogs[2])
+    bundled_model()
+    calls = []
+
+    def meanwhile(count):
+        if not calls:  # after the first batch: an owner and a member of staff at work
+            replaced.image.save("new.jpg", ContentFile(image_bytes(make_image(777), "JPEG")))
+            deleted.delete()
+            renamed.breed = "Whippet"
+            renamed.save()
+        calls.append(count)
+
+    from search.maintenance import change_model
+
+    change_model(batch_size=2, progress=meanwhile)
+
+    replaced.refresh_from_db()
+    from search.sync import open_for_embedding
+
+    expected = embed_image(open_for_embedding(replaced))  # the stored new file, decoded as the app does
+    assert replaced.embedding_model == "efficientnet-lite0"
+    assert float(replaced.vector @ expected) > 0.999, "the replaced image's own vector, not the old image's"
+    index = get_index()
+    assert deleted.pk not in index.photo_ids()
+    assert index.photo_ids() == set(DogPhoto.objects.values_list("pk", flat=True))
+    from search.backends import SearchFilters
+
+    whippets = index.search(expected, 5, "efficientnet-lite0", SearchFilters(breed="Whippet"))
+    assert [m.dog_id for m in whippets] == [renamed.pk]
