@@ -34,24 +34,22 @@ class _Snapshot:
 
     @classmethod
     def from_documents(cls, model: str, documents: Sequence[IndexDocument], dimension: int = 0) -> _Snapshot:
-        if documents:
-            dimension = len(documents[0].vector)
-        return cls(
-            model=model,
-            dimension=dimension,
-            photo_ids=np.fromiter((d.photo_id for d in documents), dtype=np.int64, count=len(documents)),
-            dog_ids=np.fromiter((d.dog_id for d in documents), dtype=np.int64, count=len(documents)),
-            matrix=(
-                np.stack([np.asarray(d.vector, dtype=np.float32) for d in documents])
-                if documents
-                else np.zeros((0, dimension), dtype=np.float32)
-            ),
-            breeds=np.array([d.breed.casefold() for d in documents], dtype=object),
-            kinds=np.array([d.kind for d in documents], dtype=object),
-            taken=np.array([_epoch(d.taken_at) for d in documents], dtype=np.float64),
-            lat=np.array([np.nan if d.latitude is None else d.latitude for d in documents], dtype=np.float64),
-            lon=np.array([np.nan if d.longitude is None else d.longitude for d in documents], dtype=np.float64),
-        )
+        if not documents:
+            return cls(model=model, dimension=dimension, matrix=np.zeros((0, dimension), dtype=np.float32))
+        rows = [
+            (
+                d.photo_id,
+                d.dog_id,
+                np.asarray(d.vector, dtype=np.float32).tobytes(),
+                d.breed,
+                d.kind,
+                d.taken_at,
+                d.latitude,
+                d.longitude,
+            )
+            for d in documents
+        ]
+        return cls.from_rows(model, rows)
 
     @classmethod
     def from_rows(cls, model: str, rows: Sequence[tuple]) -> _Snapshot:
