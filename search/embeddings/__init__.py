@@ -60,6 +60,10 @@ def active_model_name() -> str:
 
 def _build_encoder(kind: str, clip_model: str, precision_setting: str) -> Encoder:
     precision = resolve_precision(precision_setting)
+    if settings.TORCH_THREADS:
+        import torch
+
+        torch.set_num_threads(settings.TORCH_THREADS)
     if kind == "clip":
         from .clip import ClipEncoder
 

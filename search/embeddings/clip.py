@@ -20,11 +20,8 @@ OFFLINE_HELP = (
 
 class ClipEncoder:
     def __init__(self, model_name_or_path: str, *, precision: str = "float32") -> None:
-        import torch
         from sentence_transformers import SentenceTransformer
 
-        if settings.TORCH_THREADS:
-            torch.set_num_threads(settings.TORCH_THREADS)
         try:
             self._model = SentenceTransformer(model_name_or_path, device="cpu")
         except Exception as exc:

