@@ -56,10 +56,7 @@ class OwnerPhotoForm(forms.Form):
         upload = self.cleaned_data.get("photo")
         if not upload:
             return None
-        try:
-            return open_checked_photo(upload)
-        except ValidationError as exc:
-            raise ValidationError(exc.messages) from exc
+        return open_checked_photo(upload)
 
     def clean(self):
         data = super().clean()
@@ -88,10 +85,12 @@ class ClaimForm(OwnerPhotoForm):
     def clean(self):
         data = super().clean()
         if Claim.objects.open().filter(owner__user=self.user, found_report=self.found_report).exists():
-            raise ValidationError(
-                "You have already told the shelter about this dog; they will contact you.", code="duplicate"
-            )
+            raise already_claimed()
         return data
+
+
+def already_claimed() -> ValidationError:
+    return ValidationError("You have already told the shelter about this dog; they will contact you.", code="duplicate")
 
 
 class LostShareForm(forms.ModelForm):

@@ -405,10 +405,13 @@ def create_claim(
     except (ModelUnavailable, OSError) as exc:
         # The photos side by side are what staff judge by; the score only helps sort.
         logger.warning("Claim without similarity: %s", exc)
-    if checked is not None:
-        name = safe_upload_name("", "JPEG")
-        claim.claim_photo.save(name, ContentFile(encode_public_copy(checked.image, max_side=CLAIM_PHOTO_SIDE)), False)
-    claim.save()
+    copy = encode_public_copy(checked.image, max_side=CLAIM_PHOTO_SIDE) if checked is not None else None
+    with transaction.atomic():
+        # The row first: when a second claim for the same dog loses the race to the
+        # one-open-claim constraint, no photo file has been written yet.
+        claim.save()
+        if copy is not None:
+            claim.claim_photo.save(safe_upload_name("", "JPEG"), ContentFile(copy))
     transaction.on_commit(lambda: notify_shelter(claim.pk), robust=True)
     return claim
 

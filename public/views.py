@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,13 +21,14 @@ from search.backends import IndexUnavailable
 from search.embeddings import ModelUnavailable
 
 from . import posters, services
-from .forms import ClaimForm, FoundFilterForm, LostShareForm, OwnerPhotoForm
+from .forms import ClaimForm, FoundFilterForm, LostShareForm, OwnerPhotoForm, already_claimed
 from .models import Claim
 
 FOUND_PER_PAGE = 12
 MY_LOST_PER_PAGE = 12
 MY_CLAIMS_PER_PAGE = 20
 SEARCH_DOWN = "Photo search is unavailable right now ({error}). Please try again in a few minutes."
+UNREADABLE_PHOTO = "This photo's file could not be read. Choose another photo or upload a new one."
 TOO_MANY_SEARCHES = (
     "You have searched {limit} times this hour, the most we allow. "
     "Please try again in {count} minute{plural}; nothing was searched or stored."
@@ -127,6 +129,9 @@ def found_search(request: HttpRequest) -> HttpResponse:
                 context["results"] = services.search_found_dogs(services.query_vector(dog_photo, checked))
             except (IndexUnavailable, ModelUnavailable) as exc:
                 context["error"], status = SEARCH_DOWN.format(error=exc), 503
+            except OSError:  # the chosen dog photo's stored file is missing or unreadable
+                form.add_error("dog_photo", UNREADABLE_PHOTO)
+                status = 400
         else:
             status = 400
     return render(request, "public/found_search.html", context, status=status)
@@ -149,9 +154,13 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.create_claim(owner, report, data["message"], dog_photo=data["dog_photo"], checked=data["photo"])
-        messages.success(request, f"Sent to {report.shelter.name}. They will contact you soon.")
-        return redirect("public:mine")
+        try:
+            services.create_claim(owner, report, data["message"], dog_photo=data["dog_photo"], checked=data["photo"])
+        except IntegrityError:  # the same owner's other tab sent the same claim a moment earlier
+            form.add_error(None, already_claimed())
+        else:
+            messages.success(request, f"Sent to {report.shelter.name}. They will contact you soon.")
+            return redirect("public:mine")
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "dog": services.PublicFoundDog.of(report)}
     return render(request, "public/claim_form.html", context, status=status)

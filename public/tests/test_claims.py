@@ -164,3 +164,21 @@ def test_the_owners_uploaded_photo_is_deleted_with_the_claim(client, found, ana)
 
     assert not Claim.objects.exists()
     assert not storage.exists(name), "an owner's photo must not outlive their claim"
+
+
+def test_a_claim_sent_twice_at_once_is_one_claim_with_one_photo(client, found, ana, monkeypatch):
+    from public.forms import OwnerPhotoForm
+
+    # Both tabs passed the form's duplicate check before either saved: only the database can tell.
+    monkeypatch.setattr("public.forms.ClaimForm.clean", lambda form: OwnerPhotoForm.clean(form))
+    client.force_login(ana.user)
+    assert claim(client, found, photo=photo_upload(21)).status_code == 302
+    stored = Claim.objects.get().claim_photo
+    folder = stored.storage.listdir("claims")[1]
+
+    response = claim(client, found, photo=photo_upload(22))
+
+    assert response.status_code == 400
+    assert "already told the shelter" in response.content.decode()
+    assert Claim.objects.count() == 1
+    assert stored.storage.listdir("claims")[1] == folder, "the losing claim wrote no photo file"

@@ -94,3 +94,20 @@ def test_it_needs_a_login(client):
     response = client.get(reverse("public:found_search"))
 
     assert response.status_code == 302 and "login" in response.url
+
+
+def test_a_chosen_photo_whose_file_is_gone_gets_a_clear_message(client, found_dogs, ana):
+    from dogs.models import DogPhoto
+
+    rex = make_dog(ana, "Rex", seeds=(13,))
+    photo = rex.photos.get()
+    # A stale vector (another model) forces a fresh embedding from the file, which is missing.
+    DogPhoto.objects.filter(pk=photo.pk).update(embedding_model="an-older-model")
+    photo.image.storage.delete(photo.image.name)
+    client.force_login(ana.user)
+
+    response = client.post(reverse("public:found_search"), {"dog_photo": photo.pk})
+
+    assert response.status_code == 400
+    assert "could not be read" in response.content.decode()
+    assert DogPhoto.objects.filter(pk=photo.pk).exists(), "nothing the owner stored is touched"
