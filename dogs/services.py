@@ -30,6 +30,14 @@ class PhotosAdded:
     embedding_error: str = ""
 
 
+def owner_for(user) -> Owner:
+    """The owner row behind a login; made on first need (sign-up makes it, older accounts may lack it)."""
+    owner = Owner.objects.filter(user=user).first()
+    if owner is None:
+        owner = Owner.objects.create(user=user, name=user.get_full_name() or user.get_username(), email=user.email)
+    return owner
+
+
 def _embed(uploads: Sequence[CheckedUpload]) -> tuple[np.ndarray | None, str]:
     """Embed in one batch before any transaction opens, so a slow model never holds database locks."""
     if not uploads:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
 from .forms import DogForm, OwnerForm, PhotoUploadForm, SignUpForm
-from .models import Dog, DogPhoto, Owner, can_see_contacts
+from .models import Dog, DogPhoto, can_see_contacts
 from .pagination import paginate
 
 MY_DOGS_PER_PAGE = 24
@@ -24,15 +24,6 @@ MODEL_DOWN_MESSAGE = (
 def _own_dog(request: HttpRequest, pk: int) -> Dog:
     # 404 rather than 403 for other owners' dogs: ids reveal nothing.
     return get_object_or_404(Dog.objects.owned_by(request.user), pk=pk)
-
-
-def _owner_for(request: HttpRequest) -> Owner:
-    owner = Owner.objects.filter(user=request.user).first()
-    if owner is None:
-        owner = Owner.objects.create(
-            user=request.user, name=request.user.get_full_name() or request.user.username, email=request.user.email
-        )
-    return owner
 
 
 def _report_photos(request: HttpRequest, added: services.PhotosAdded) -> None:
@@ -56,7 +47,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    owner = _owner_for(request)
+    owner = services.owner_for(request.user)
     form = OwnerForm(request.POST or None, instance=owner)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -77,7 +68,7 @@ def dog_create(request: HttpRequest) -> HttpResponse:
     form = DogForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         dog = form.save(commit=False)
-        added = services.register_dog(dog, _owner_for(request), form.checked_photos())
+        added = services.register_dog(dog, services.owner_for(request.user), form.checked_photos())
         messages.success(request, f"{dog.name} is registered with {len(added.photos)} photo(s).")
         _report_photos(request, added)
         return redirect(dog)

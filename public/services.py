@@ -365,14 +365,6 @@ def take_search(user) -> Allowance:
 # --- Claims -------------------------------------------------------------------------------------
 
 
-def owner_for(user) -> Owner:
-    """The owner row behind a login; made on first need, as the profile page does."""
-    owner = Owner.objects.filter(user=user).first()
-    if owner is None:
-        owner = Owner.objects.create(user=user, name=user.get_full_name() or user.get_username(), email=user.email)
-    return owner
-
-
 def claim_allowance(owner: Owner) -> Allowance:
     """At most CLAIMS_PER_DAY claims in any 24 hours, counted from the claims themselves."""
     since = timezone.now() - timedelta(days=1)

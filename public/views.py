@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dogs.models import Dog, DogPhoto, can_see_contacts
 from dogs.pagination import paginate
 from dogs.photo_files import encode_public_copy
-from dogs.services import ensure_thumbnail
+from dogs.services import ensure_thumbnail, owner_for
 from reunions.models import FoundReport, LostReport
 from search.backends import IndexUnavailable
 from search.embeddings import ModelUnavailable
@@ -142,7 +142,7 @@ def found_search(request: HttpRequest) -> HttpResponse:
 def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(services.public_found_reports(), pk=pk)
     if request.method == "POST":
-        owner = services.owner_for(request.user)
+        owner = owner_for(request.user)
         allowance = services.claim_allowance(owner)
         if not allowance.allowed:
             return _too_many(request, TOO_MANY_CLAIMS, settings.CLAIMS_PER_DAY, allowance, 3600)

@@ -178,7 +178,7 @@ def confirm_reunion(found: FoundReport, dog: Dog, user, notes: str = "") -> Reun
         found.closed_at = now
         found.save(update_fields=["status", "closed_at"])
         # Owners' claims on this dog are answered by the reunion.
-        found.claims.filter(status="open").update(status="resolved", resolved_by=user, resolved_at=now)
+        found.claims.open().update(status=found.claims.model.Status.RESOLVED, resolved_by=user, resolved_at=now)
         Dog.objects.filter(pk=found.dog_id).update(status=Dog.Status.REUNITED)
         dog.status = Dog.Status.HOME
         dog.save()
