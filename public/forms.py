@@ -5,10 +5,11 @@ from django.core.exceptions import ValidationError
 
 from dogs.forms import PhotoInput
 from dogs.models import Dog, DogPhoto
-from dogs.photo_files import CheckedPhoto, open_checked_photo
+from dogs.photo_files import EMBEDDING_DRAFT_SIZE, CheckedPhoto, open_checked_photo
 from reunions.models import FoundReport, FoundReportQuerySet, LostReport
 
 from .models import Claim
+from .services import CLAIM_PHOTO_SIDE
 
 
 class FoundFilterForm(forms.Form):
@@ -31,6 +32,9 @@ class FoundFilterForm(forms.Form):
 
 class OwnerPhotoForm(forms.Form):
     """One of the owner's own dogs' photos, or a new upload: exactly one."""
+
+    # A search only embeds the upload and shows a small preview: JPEGs decode at a reduced scale.
+    draft_to = EMBEDDING_DRAFT_SIZE
 
     dog_photo = forms.ModelChoiceField(
         queryset=DogPhoto.objects.none(),
@@ -56,7 +60,7 @@ class OwnerPhotoForm(forms.Form):
         upload = self.cleaned_data.get("photo")
         if not upload:
             return None
-        return open_checked_photo(upload)
+        return open_checked_photo(upload, draft_to=self.draft_to)
 
     def clean(self):
         data = super().clean()
@@ -70,6 +74,8 @@ class OwnerPhotoForm(forms.Form):
 
 
 class ClaimForm(OwnerPhotoForm):
+    draft_to = CLAIM_PHOTO_SIDE  # staff compare marks on the stored copy: keep its detail
+
     message = forms.CharField(
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
