@@ -27,6 +27,7 @@ FOUND_IN_CARE_PER_PAGE = 25
 AWAITING_REVIEW_PER_PAGE = 25
 LOST_WITHOUT_MATCHES_PER_PAGE = 25
 REUNIONS_PER_PAGE = 10
+OPEN_CLAIMS_PER_PAGE = 20
 SEARCH_DOWN = "Matching is unavailable right now ({error}). The report is saved; try again in a few minutes."
 
 
@@ -82,6 +83,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         REUNIONS_PER_PAGE,
         "reunions_page",
     )
+    from public.models import Claim  # public builds on reunions' models, so imported here, not at the top
+
+    open_claims = paginate(request, Claim.objects.open().for_review(), OPEN_CLAIMS_PER_PAGE, "claims_page")
+    # The claims show owners' contacts: each one shown is logged, as on a found dog's page.
+    services.log_contact_views(request.user, [claim.owner for claim in open_claims], request.path)
     found_this_month = FoundReport.objects.filter(found_at__gte=month_start).count()
     reunited_this_month = Reunion.objects.filter(confirmed_at__gte=month_start).count()
     return render(
@@ -89,6 +95,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "reunions/dashboard.html",
         {
             "open_found": open_found,
+            "open_claims": open_claims,
             "awaiting": awaiting,
             "lost_without_matches": lost_without_matches,
             "recent_reunions": recent_reunions,

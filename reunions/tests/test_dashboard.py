@@ -12,6 +12,7 @@ from reunions.views import (
     AWAITING_REVIEW_PER_PAGE,
     FOUND_IN_CARE_PER_PAGE,
     LOST_WITHOUT_MATCHES_PER_PAGE,
+    OPEN_CLAIMS_PER_PAGE,
     REUNIONS_PER_PAGE,
 )
 from tests.factories import make_owner
@@ -115,3 +116,22 @@ def test_it_answers_a_bad_page_number_with_the_first_or_last_page(staff_client, 
     assert response.status_code == 200
     assert response.context["open_found"].number == expected
     assert response.context["awaiting"].number == 1
+
+
+def test_it_pages_the_owners_claims_and_logs_only_the_contacts_shown(staff_client, staff, shelter):
+    from public.models import Claim
+    from reunions.models import ContactView
+
+    report = found(shelter, "Claimed")
+    for n in range(OPEN_CLAIMS_PER_PAGE + 1):
+        Claim.objects.create(owner=make_owner(f"owner{n:02}"), found_report=report, message=f"Mine {n}")
+
+    first = staff_client.get(DASHBOARD)
+    shown_first = set(ContactView.objects.values_list("owner__name", flat=True))
+    second = staff_client.get(DASHBOARD, {"claims_page": 2})
+
+    assert len(first.context["open_claims"]) == OPEN_CLAIMS_PER_PAGE
+    assert [c.message for c in second.context["open_claims"]] == ["Mine 0"], "oldest last"
+    assert f"({OPEN_CLAIMS_PER_PAGE + 1})" in first.content.decode()
+    assert len(shown_first) == OPEN_CLAIMS_PER_PAGE and "Owner00" not in shown_first
+    assert "Owner00" in set(ContactView.objects.values_list("owner__name", flat=True))
