@@ -107,17 +107,9 @@ class Run:
     def latency(self, alias: str, queries: np.ndarray, k: int = 50, warmup: int = 20) -> tuple[dict, list[list[int]]]:
         from search.backends import SearchFilters
 
-        index = self.index(alias)
-        filters = SearchFilters(kinds=("registered",))
-        for query in queries[:warmup]:
-            index.search(query, k=k, model=MODEL_NAME, filters=filters)
-        seconds, found = [], []
-        for query in queries:
-            start = time.perf_counter()
-            matches = index.search(query, k=k, model=MODEL_NAME, filters=filters)
-            seconds.append(time.perf_counter() - start)
-            found.append([m.photo_id for m in matches])
-        return latency_summary(seconds), found
+        from .embedded_index import time_searches
+
+        return time_searches(self.index(alias), queries, k, SearchFilters(kinds=("registered",)), warmup=warmup)
 
     def recall(self, alias: str, queries: np.ndarray, exact: np.ndarray, num_candidates: list[int]) -> dict:
         from django.test import override_settings
