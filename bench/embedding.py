@@ -38,6 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dogs.photo_files import EMBEDDING_DRAFT_SIZE
+
 from .runtime import REPO_ROOT
 
 # kind, photos per embed_images call, draft_to, torch threads (default: torch's own),
@@ -48,8 +50,8 @@ PATHS: dict[str, dict] = {
     "sync-float32": {"kind": "sync", "batch": 32, "precision": "float32"},
     "sync-1thread": {"kind": "sync", "batch": 32, "threads": 1},
     "upload-full": {"kind": "upload", "batch": 8},
-    "upload": {"kind": "upload", "batch": 8, "draft_to": 448},
-    "import": {"kind": "upload", "batch": 32, "draft_to": 448},
+    "upload": {"kind": "upload", "batch": 8, "draft_to": EMBEDDING_DRAFT_SIZE},
+    "import": {"kind": "upload", "batch": 32, "draft_to": EMBEDDING_DRAFT_SIZE},
 }
 LABELS = {
     "blog": "blog: Image.open + model.encode, 1 at a time",
@@ -57,8 +59,8 @@ LABELS = {
     "sync-float32": "sync, EMBEDDING_PRECISION=float32",
     "sync-1thread": "sync, torch 1 thread",
     "upload-full": "upload before draft decoding: open_checked_photo (full) + embed_images, 8 per call",
-    "upload": "upload: open_checked_photo(draft_to=448) + embed_images, 8 per call",
-    "import": "import_dogs: open_checked_photo(draft_to=448) + embed_images, 32 per call",
+    "upload": f"upload: open_checked_photo(draft_to={EMBEDDING_DRAFT_SIZE}) + embed_images, 8 per call",
+    "import": f"import_dogs: open_checked_photo(draft_to={EMBEDDING_DRAFT_SIZE}) + embed_images, 32 per call",
 }
 
 

@@ -52,13 +52,10 @@ def estimate_1m(heap_gib: float, rate_docs_s: float | None) -> dict:
 
 
 class Run:
-    def __init__(self, *, server_url: str, space: ClusteredSpace, budget: Budget, log) -> None:
+    def __init__(self, *, log) -> None:
         from search.backends.elasticsearch import make_client
 
         self.client = make_client()
-        self.url = server_url
-        self.space = space
-        self.budget = budget
         self.log = log
 
     def index(self, alias: str, client=None):
@@ -240,7 +237,7 @@ def benchmark(
     log(f"  es server {out['server_version']} up in {out['server_start_s']:.0f} s at {server.url}")
     try:
         with override_settings(ELASTICSEARCH_URL=server.url, ELASTICSEARCH_TIMEOUT=120.0):
-            run = Run(server_url=server.url, space=space, budget=budget, log=log)
+            run = Run(log=log)
             # Small index: latency at the small size.
             out["build_small"] = run.build("bench-small", vectors[:small], default_chunk)
             run.settle()

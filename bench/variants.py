@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dogs.photo_files import EMBEDDING_DRAFT_SIZE
+
 from .runtime import CACHE
 
 PYLIB = CACHE / "pylib"
@@ -51,7 +53,7 @@ def _worker(spec: dict) -> dict:
     images = []
     for path in spec["photos"]:
         image = Image.open(path)
-        image.draft("RGB", (448, 448))
+        image.draft("RGB", (EMBEDDING_DRAFT_SIZE, EMBEDDING_DRAFT_SIZE))
         image.load()
         images.append(image.convert("RGB"))
     pixels = processor(images=images, return_tensors="pt")["pixel_values"]
