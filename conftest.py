@@ -32,7 +32,7 @@ def _test_settings(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _fresh_index():
     """Each test starts with a backend that has not cached another test's rows."""
-    from search.backends import reset_index
+    from search.index import reset_index
 
     reset_index()
     yield

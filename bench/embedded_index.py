@@ -24,7 +24,7 @@ BREEDS = ["Labrador", "Beagle", "Poodle", "Collie", "Boxer", "Pug", "Husky", "Da
 
 def documents(vectors: np.ndarray, start_id: int = 1):
     """Synthetic documents whose strings are separate objects, as rows read from a database are."""
-    from search.backends import IndexDocument
+    from search.backends.base import IndexDocument
 
     for i, vector in enumerate(vectors):
         yield IndexDocument(
@@ -41,9 +41,10 @@ def documents(vectors: np.ndarray, start_id: int = 1):
 
 def index_with(snapshot):
     from search.backends.embedded import EmbeddedIndex
+    from search.index import DatabaseSource
     from search.models import IndexGeneration
 
-    index = EmbeddedIndex()
+    index = EmbeddedIndex(DatabaseSource())
     index._snapshots[snapshot.model] = snapshot
     index._generation = IndexGeneration.current()
     return index
@@ -113,7 +114,7 @@ def snapshot_bytes(snapshot) -> dict:
 
 
 def benchmark(*, sizes: list[int], queries: int, space: ClusteredSpace, fp16_queries: int, log) -> dict:
-    from search.backends import SearchFilters
+    from search.backends.base import SearchFilters
     from search.backends.embedded import _Snapshot
 
     app_filters = SearchFilters(kinds=("registered",))

@@ -80,7 +80,7 @@ class Run:
         load_before = load_average()
         with override_settings(ELASTICSEARCH_BULK_CHUNK_SIZE=chunk, ELASTICSEARCH_VECTOR_INDEX_TYPE=index_type):
             start = time.perf_counter()
-            count = self.index(alias, client).rebuild(documents(vectors), total=len(vectors))
+            count = self.index(alias, client).rebuild(documents(vectors), vectors.shape[1], total=len(vectors))
             seconds = time.perf_counter() - start
         segments = len(self.client.cat.segments(index=alias, format="json"))
         result = {
@@ -102,7 +102,7 @@ class Run:
         return result
 
     def latency(self, alias: str, queries: np.ndarray, k: int = 50, warmup: int = 20) -> tuple[dict, list[list[int]]]:
-        from search.backends import SearchFilters
+        from search.backends.base import SearchFilters
 
         from .embedded_index import time_searches
 
@@ -145,7 +145,7 @@ def _rescored_search(client, alias: str, vector: np.ndarray, oversample: float) 
     """
     from elasticsearch.dsl import Q
 
-    from search.backends import SearchFilters
+    from search.backends.base import SearchFilters
     from search.backends.elasticsearch import _filters
 
     knn = {
@@ -349,7 +349,7 @@ def million(run: Run, space: ClusteredSpace, queries: np.ndarray, chunk: int, lo
     run.settle()
     with override_settings(ELASTICSEARCH_BULK_CHUNK_SIZE=chunk):
         began = time.perf_counter()
-        count = ElasticsearchIndex(client=run.client, alias="bench-1m").rebuild(stream(), total=n)
+        count = ElasticsearchIndex(client=run.client, alias="bench-1m").rebuild(stream(), space.dimension, total=n)
         seconds = time.perf_counter() - began
     run.settle(limit_s=300)
     summary, _ = run.latency("bench-1m", queries)

@@ -122,7 +122,7 @@ def benchmark(
     from django.contrib.auth.models import User
     from django.test import Client
 
-    from search.backends import reset_index
+    from search.index import reset_index
     from search.models import IndexGeneration
 
     out: dict = {"populate": populate(n_photos, space)}
@@ -173,8 +173,8 @@ def benchmark(
     # Reload time of the snapshot alone, from the database, at this size: Reunite's way
     # (one values_list query, search.documents.snapshot_rows) against the way before it
     # (model instances -> IndexDocument -> _Snapshot).
-    from search.backends import get_index
     from search.backends.embedded import _ARRAYS
+    from search.index import get_index
 
     index = get_index()
     app_s, before_s = [], []

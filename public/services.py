@@ -27,8 +27,9 @@ from dogs.models import Dog, DogPhoto, Owner
 from dogs.photo_files import CheckedPhoto, encode_public_copy, safe_upload_name
 from reunions.matching import match_threshold
 from reunions.models import FoundReport, FoundReportQuerySet, LostReport, LostReportQuerySet
-from search.backends import SearchFilters, get_index
+from search.backends.base import SearchFilters
 from search.embeddings import ModelUnavailable, active_model_name, embed_image, prepare_image
+from search.index import get_index
 from search.services import best_per_dog
 
 from .models import Claim

@@ -17,7 +17,7 @@ from dogs.pagination import paginate
 from dogs.photo_files import encode_public_copy
 from dogs.services import ensure_thumbnail, owner_for
 from reunions.models import FoundReport, LostReport
-from search.backends import IndexUnavailable
+from search.backends.base import IndexUnavailable
 from search.embeddings import ModelUnavailable
 
 from . import posters, services

@@ -17,9 +17,9 @@ from django.conf import settings
 from django.db.models import Prefetch
 
 from dogs.models import Dog, DogPhoto
-from search.backends import SearchFilters, get_index
-from search.backends.base import distance_km
+from search.backends.base import SearchFilters, distance_km
 from search.embeddings import active_model_name
+from search.index import get_index
 
 from .models import FoundReport, LostReport, MatchCandidate
 

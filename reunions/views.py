@@ -15,7 +15,7 @@ from PIL import Image
 from dogs.models import Dog, DogPhoto, can_see_contacts
 from dogs.pagination import paginate
 from dogs.photo_files import encode_public_copy
-from search.backends import IndexUnavailable
+from search.backends.base import IndexUnavailable
 from search.embeddings import ModelUnavailable, prepare_image
 
 from . import matching, services

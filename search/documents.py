@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from dogs.models import DogPhoto
 
-from .backends import IndexDocument
+from .backends.base import IndexDocument
 
 
 def document_for(photo: DogPhoto) -> IndexDocument:

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from dogs.forms import PhotoInput
 from dogs.photo_files import EMBEDDING_DRAFT_SIZE, open_checked_photo
 
-from .backends import SearchFilters
+from .backends.base import SearchFilters
 
 
 class PhotoSearchForm(forms.Form):

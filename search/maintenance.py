@@ -12,9 +12,9 @@ from django.utils import timezone
 from dogs.models import DogPhoto
 
 from . import sync
-from .backends import get_index
 from .documents import document_for, documents_for_model, indexable_photos
-from .embeddings import active_model_name, embed_images
+from .embeddings import active_model_name, embed_images, get_encoder
+from .index import get_index
 from .models import IndexGeneration
 
 
@@ -44,13 +44,19 @@ def check_index() -> IndexCheck:
     )
 
 
+def model_dimension(model: str) -> int:
+    """The vector size of `model`: read off a stored embedding, so a rebuild needs no model load."""
+    stored = DogPhoto.objects.embedded_with(model).values_list("embedding", flat=True).first()
+    return len(stored) // 4 if stored is not None else get_encoder().dimension
+
+
 def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
     """Rebuild from the database's stored vectors; searches keep using the old index until the switch."""
     model = active_model_name()
     started = timezone.now()
     total = indexable_photos(model).count()
     index = get_index()
-    count = index.rebuild(documents_for_model(model), total=total, progress=progress)
+    count = index.rebuild(documents_for_model(model), model_dimension(model), total=total, progress=progress)
     # Writes that landed in the old index while the new one was filling: replay them.
     stale = _written_since(started) | _dogs_written_since(started) | _gone_from_database(model)
     if stale:
@@ -113,7 +119,7 @@ def change_model(batch_size: int, progress: Callable[[int], None] | None = None)
             photo.set_vector(vectors[photo.pk], model)
             yield document_for(photo)
 
-    indexed = get_index().rebuild(documents_with_new_vectors(), total=len(vectors))
+    indexed = get_index().rebuild(documents_with_new_vectors(), get_encoder().dimension, total=len(vectors))
 
     with transaction.atomic():
         # A photo written while this ran (added, or its image replaced) was embedded from what

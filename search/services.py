@@ -10,8 +10,9 @@ from PIL import Image
 
 from dogs.models import Dog, DogPhoto
 
-from .backends import Match, SearchFilters, get_index
+from .backends.base import Match, SearchFilters
 from .embeddings import active_model_name, embed_image
+from .index import get_index
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,10 @@ from PIL import Image
 from dogs.models import DogPhoto
 from dogs.photo_files import EMBEDDING_DRAFT_SIZE
 
-from .backends import IndexUnavailable, get_index
+from .backends.base import IndexUnavailable
 from .documents import document_for
 from .embeddings import ModelUnavailable, active_model_name, embed_images
+from .index import get_index
 from .models import PendingIndexUpdate
 
 logger = logging.getLogger(__name__)

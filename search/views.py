@@ -12,7 +12,7 @@ from dogs.models import can_see_contacts
 from dogs.photo_files import encode_public_copy
 from reunions.services import log_contact_views
 
-from .backends import IndexUnavailable
+from .backends.base import IndexUnavailable
 from .embeddings import ModelUnavailable
 from .forms import PhotoSearchForm
 from .models import PendingIndexUpdate

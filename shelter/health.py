@@ -20,8 +20,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from search.backends import get_index
 from search.embeddings import model_status
+from search.index import get_index
 from search.models import PendingIndexUpdate
 
 # A load balancer probes every few seconds; a slow index must not make the probe time out.

@@ -13,8 +13,8 @@ from PIL import Image
 from storages.backends.s3 import S3Storage
 
 from dogs.models import Dog, DogPhoto
-from search.backends import get_index
 from search.embeddings import active_model_name, embed_image
+from search.index import get_index
 from tests.factories import make_owner, make_staff
 from tests.support.photos import photo_upload
 from tests.support.s3_server import S3Server

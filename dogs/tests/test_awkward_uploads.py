@@ -12,7 +12,7 @@ from django.urls import reverse
 from PIL import ExifTags, Image
 
 from dogs.models import Dog, DogPhoto
-from search.backends import get_index
+from search.index import get_index
 from tests.factories import make_dog, make_owner, make_staff
 from tests.support.photos import exif_with, image_bytes, make_image, png_with_header_size
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from dogs.models import Dog, DogPhoto, Owner
-from search.backends import get_index
+from search.index import get_index
 from tests.support.photos import make_image
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from dogs.models import Dog, DogPhoto
-from search.backends import get_index
 from search.embeddings import active_model_name
+from search.index import get_index
 from search.models import PendingIndexUpdate
 from tests.factories import make_owner
 from tests.support.photos import photo_upload

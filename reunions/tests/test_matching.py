@@ -7,8 +7,9 @@ from django.urls import reverse
 from dogs.models import Dog
 from reunions.matching import MatchFilters, rank_dogs_for_found, rank_found_for_lost
 from reunions.models import MatchCandidate
-from search.backends import SearchFilters, get_index
+from search.backends.base import SearchFilters
 from search.embeddings import active_model_name
+from search.index import get_index
 from tests.factories import make_dog, make_owner
 from tests.support.photos import photo_upload
 

@@ -8,8 +8,9 @@ from PIL import Image
 
 from dogs.models import Dog, DogPhoto
 from reunions.models import ContactView, FoundReport, LostReport, Reunion
-from search.backends import SearchFilters, get_index
+from search.backends.base import SearchFilters
 from search.embeddings import active_model_name
+from search.index import get_index
 from tests.factories import make_dog, make_owner
 from tests.support.photos import photo_upload
 

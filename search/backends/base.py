@@ -47,9 +47,23 @@ class Match:
     score: float  # cosine similarity in [-1, 1]
 
 
+class SnapshotSource(Protocol):
+    """What an in-process backend reads from the database (given by `search.index`)."""
+
+    def rows(self, model: str) -> Sequence[tuple]:
+        """(photo id, dog id, embedding bytes, breed, kind, taken_at, latitude, longitude) of every photo of `model`."""
+
+    def active_model(self) -> str: ...
+
+    def generation(self) -> int:
+        """A counter shared by every process, bumped on each write."""
+
+    def bump_generation(self) -> int: ...
+
+
 class VectorIndex(Protocol):
-    def ensure(self) -> None:
-        """Create the index if it does not exist."""
+    def ensure(self, dimension: int) -> None:
+        """Create the index for vectors of `dimension` if it does not exist."""
 
     def upsert(self, documents: Sequence[IndexDocument]) -> None: ...
 
@@ -62,10 +76,11 @@ class VectorIndex(Protocol):
     def rebuild(
         self,
         documents: Iterable[IndexDocument],
+        dimension: int,
         total: int | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> int:
-        """Replace the whole index with these documents; searches keep working meanwhile."""
+        """Replace the whole index with these documents of `dimension`; searches keep working meanwhile."""
 
     def drop(self) -> None: ...
 

@@ -145,7 +145,8 @@ def _filters(filters: SearchFilters | None, model: str) -> list[Q]:
 
 
 class ElasticsearchIndex:
-    def __init__(self, client: Elasticsearch | None = None, alias: str | None = None) -> None:
+    def __init__(self, client: Elasticsearch | None = None, alias: str | None = None, source: object = None) -> None:
+        # `source` is for in-process backends; this one reads everything from Elasticsearch.
         self._client = client
         self.alias = alias or settings.ELASTICSEARCH_INDEX
 
@@ -178,14 +179,10 @@ class ElasticsearchIndex:
         except (ApiError, TransportError) as exc:
             raise IndexUnavailable(f"Elasticsearch is unavailable: {exc}") from exc
 
-    def ensure(self, dimension: int | None = None) -> None:
+    def ensure(self, dimension: int) -> None:
         try:
             if self.client.indices.exists_alias(name=self.alias):
                 return
-            if dimension is None:
-                from search.embeddings import get_encoder
-
-                dimension = get_encoder().dimension
             name = self._new_index(dimension)
             self.client.indices.put_alias(index=name, name=self.alias)
         except (ApiError, TransportError) as exc:
@@ -320,26 +317,11 @@ class ElasticsearchIndex:
     def rebuild(
         self,
         documents: Iterable[IndexDocument],
+        dimension: int,
         total: int | None = None,
         progress: Progress | None = None,
-        dimension: int | None = None,
     ) -> int:
         """Stream documents into a new index, then move the alias to it in one atomic step."""
-        documents = iter(documents)
-        first = next(documents, None)
-        if dimension is None:
-            if first is not None:
-                dimension = len(first.vector)
-            else:
-                from search.embeddings import get_encoder
-
-                dimension = get_encoder().dimension
-
-        def stream() -> Iterable[IndexDocument]:
-            if first is not None:
-                yield first
-            yield from documents
-
         try:
             old = self.concrete_indices()
             self._remove_abandoned_builds(keep=old)
@@ -347,7 +329,7 @@ class ElasticsearchIndex:
         except (ApiError, TransportError) as exc:
             raise IndexUnavailable(f"Elasticsearch is unavailable: {exc}") from exc
         try:
-            count = self._bulk(self._actions(stream(), new), progress)
+            count = self._bulk(self._actions(documents, new), progress)
             self.client.indices.put_settings(
                 index=new,
                 settings={

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import numpy as np
 
-from .base import IndexDocument, Match, SearchFilters, haversine_km
+from .base import IndexDocument, Match, SearchFilters, SnapshotSource, haversine_km
 
 
 @dataclass
@@ -101,7 +101,8 @@ def _epoch(value: datetime | None) -> float:
 
 
 class EmbeddedIndex:
-    def __init__(self) -> None:
+    def __init__(self, source: SnapshotSource) -> None:
+        self._source = source
         self._lock = threading.Lock()
         self._snapshots: dict[str, _Snapshot] = {}  # one matrix per model: their dimensions differ
         self._generation: int | None = None
@@ -109,38 +110,31 @@ class EmbeddedIndex:
     # -- keeping in step with the database (call with the lock held) --------
 
     def _notice_other_writers(self) -> None:
-        from search.models import IndexGeneration
-
-        current = IndexGeneration.current()
+        current = self._source.generation()
         if current != self._generation:
             self._snapshots.clear()
             self._generation = current
 
     def _snapshot(self, model: str) -> _Snapshot:
-        from search.documents import snapshot_rows
-
         if model not in self._snapshots:
-            self._snapshots[model] = _Snapshot.from_rows(model, list(snapshot_rows(model)))
+            self._snapshots[model] = _Snapshot.from_rows(model, self._source.rows(model))
         return self._snapshots[model]
 
     def _write(self, change) -> None:
-        from search.embeddings import active_model_name
-        from search.models import IndexGeneration
-
         with self._lock:
             self._notice_other_writers()
-            self._snapshot(active_model_name())
+            self._snapshot(self._source.active_model())
             for model, snapshot in list(self._snapshots.items()):
                 self._snapshots[model] = change(snapshot)
             expected = self._generation
-            self._generation = IndexGeneration.bump()
+            self._generation = self._source.bump_generation()
             if self._generation != expected + 1:
                 # Another process wrote meanwhile: reload from the database on the next search.
                 self._snapshots.clear()
 
     # -- VectorIndex --------------------------------------------------------
 
-    def ensure(self) -> None:
+    def ensure(self, dimension: int) -> None:
         return None
 
     def upsert(self, documents: Sequence[IndexDocument]) -> None:
@@ -186,16 +180,15 @@ class EmbeddedIndex:
         ]
 
     def photo_ids(self) -> set[int]:
-        from search.embeddings import active_model_name
-
         with self._lock:
             self._notice_other_writers()
-            self._snapshot(active_model_name())
+            self._snapshot(self._source.active_model())
             return {int(pk) for snapshot in self._snapshots.values() for pk in snapshot.photo_ids}
 
     def rebuild(
         self,
         documents: Iterable[IndexDocument],
+        dimension: int,
         total: int | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> int:

@@ -14,7 +14,7 @@ from dogs.models import Dog, DogPhoto, Owner
 from dogs.photo_files import open_checked_photo
 from dogs.services import register_dog
 from search import embeddings
-from search.backends import IndexUnavailable
+from search.backends.base import IndexUnavailable
 from search.embeddings.efficientnet import EfficientNetLite0Encoder
 from search.services import find_matching_dogs
 from tests.factories import make_dog, make_owner

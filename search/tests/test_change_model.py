@@ -5,7 +5,8 @@ from django.core.management import call_command
 
 from dogs.models import DogPhoto
 from search import embeddings
-from search.backends import IndexUnavailable, get_index
+from search.backends.base import IndexUnavailable
+from search.index import get_index
 from tests.factories import make_dog, make_owner
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,7 +94,7 @@ def test_photos_written_while_it_runs_end_up_right(index_backend, bundled_model)
     index = get_index()
     assert deleted.pk not in index.photo_ids()
     assert index.photo_ids() == set(DogPhoto.objects.values_list("pk", flat=True))
-    from search.backends import SearchFilters
+    from search.backends.base import SearchFilters
 
     whippets = index.search(expected, 5, "efficientnet-lite0", SearchFilters(breed="Whippet"))
     assert [m.dog_id for m in whippets] == [renamed.pk]

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from dogs.models import Dog, DogPhoto
-from search.backends import SearchFilters, get_index
+from search.backends.base import SearchFilters
 from search.backends.embedded import _ARRAYS, EmbeddedIndex, _Snapshot
 from search.documents import documents_for_model, snapshot_rows
 from search.embeddings import active_model_name, embed_image
+from search.index import DatabaseSource, get_index
 from tests.factories import make_dog, make_owner
 from tests.support.photos import make_image
 
@@ -55,7 +56,7 @@ def test_a_snapshot_loaded_from_rows_equals_one_built_from_documents(registered_
 
 def test_another_process_answers_every_filter_like_the_writer(registered_dogs):
     writer = get_index()
-    reader = EmbeddedIndex()  # what a second web worker holds: nothing until it loads from the database
+    reader = EmbeddedIndex(DatabaseSource())  # what a second web worker holds: nothing until it loads from the database
     query = embed_image(make_image(1))
 
     cases = [
@@ -76,7 +77,7 @@ def test_another_process_answers_every_filter_like_the_writer(registered_dogs):
 
 
 def test_another_process_sees_a_dog_registered_after_it_loaded(registered_dogs):
-    reader = EmbeddedIndex()
+    reader = EmbeddedIndex(DatabaseSource())
     query = embed_image(make_image(9))
     assert len(results(reader, query)) == 5  # loaded now
 

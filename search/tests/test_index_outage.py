@@ -8,9 +8,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from dogs.models import Dog, DogPhoto
-from search.backends import IndexUnavailable, get_index
+from search.backends.base import IndexUnavailable
 from search.backends.elasticsearch import ElasticsearchIndex
 from search.embeddings import active_model_name
+from search.index import get_index
 from search.maintenance import rebuild_index
 from search.models import PendingIndexUpdate
 from tests.factories import make_owner, make_staff

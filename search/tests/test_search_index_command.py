@@ -6,9 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from dogs.models import DogPhoto
-from search.backends import get_index
 from search.backends.elasticsearch import ElasticsearchIndex
 from search.embeddings import active_model_name
+from search.index import get_index
 from tests.factories import make_dog, make_owner
 
 pytestmark = pytest.mark.django_db(transaction=True)

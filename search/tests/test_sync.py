@@ -5,8 +5,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from dogs.models import Dog, DogPhoto
-from search.backends import SearchFilters, get_index
+from search.backends.base import SearchFilters
 from search.embeddings import active_model_name
+from search.index import get_index
 from search.models import PendingIndexUpdate
 from tests.factories import make_dog, make_owner
 from tests.support.photos import image_bytes, make_image

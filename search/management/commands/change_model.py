@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from dogs.models import DogPhoto
-from search.backends import IndexUnavailable
+from search.backends.base import IndexUnavailable
 from search.embeddings import ModelUnavailable, active_model_name, get_encoder
 from search.maintenance import change_model
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from search.backends import IndexUnavailable, backend_path, get_index
+from search.backends.base import IndexUnavailable
 from search.documents import indexable_photos
 from search.embeddings import active_model_name
-from search.maintenance import check_index, rebuild_index
+from search.index import backend_path, get_index
+from search.maintenance import check_index, model_dimension, rebuild_index
 
 
 class Command(BaseCommand):
@@ -38,7 +39,7 @@ class Command(BaseCommand):
 
     def _create(self, dry_run: bool) -> None:
         if not dry_run:
-            get_index().ensure()
+            get_index().ensure(model_dimension(active_model_name()))
         self.stdout.write(self.style.SUCCESS("Index ready." if not dry_run else "Would create the index."))
 
     def _delete(self, dry_run: bool) -> None:
