@@ -16,8 +16,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# The development server and, beside it, the background worker (embedding, indexing, email); Ctrl-C stops both.
 run: install
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py run_worker --reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST)
 
 test: install

@@ -39,6 +39,14 @@ def _fresh_index():
     reset_index()
 
 
+@pytest.fixture
+def run_worker():
+    """What the background worker does, done here and now: returns how many things it did."""
+    from worker.loop import drain
+
+    return drain
+
+
 @pytest.fixture(scope="session")
 def elasticsearch_server():
     """A real Elasticsearch, started once for the session and stopped afterwards."""

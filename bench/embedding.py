@@ -8,7 +8,7 @@ Paths (all on the same phone-sized JPEGs):
   EMBEDDING_PRECISION ("auto": bfloat16 where the CPU computes it natively);
 * sync-float32: the same with EMBEDDING_PRECISION=float32;
 * sync-1thread: the same as sync with torch.set_num_threads(1) (what TORCH_THREADS=1 does);
-* upload-full: `dogs.photo_files.open_checked_photo(file)` (full decode, as the forms
+* upload-full: `dogs.photos.open_checked_photo(file)` (full decode, as the forms
   did before draft decoding) then `embed_images`, 8 photos per call (PHOTOS_PER_FORM);
 * upload: `open_checked_photo(file, draft_to=EMBEDDING_DRAFT_SIZE)` then `embed_images`,
   8 per call, as the registration and photo-search forms do;
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dogs.photo_files import EMBEDDING_DRAFT_SIZE
+from dogs.photos import EMBEDDING_DRAFT_SIZE
 
 from .runtime import REPO_ROOT
 
@@ -151,7 +151,7 @@ def _runner(spec: dict, model_folder: str):
 
     from django.core.files import File
 
-    from dogs.photo_files import open_checked_photo
+    from dogs.photos import open_checked_photo
 
     draft_to = spec.get("draft_to")
 

@@ -90,7 +90,7 @@ def components(photos: list[Path], reps: int) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
 
-    from dogs.photo_files import encode_public_copy, open_checked_photo
+    from dogs.photos import encode_public_copy, open_checked_photo
     from search.embeddings import embed_image
     from search.services import find_matching_dogs_by_vector
 

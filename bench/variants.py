@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dogs.photo_files import EMBEDDING_DRAFT_SIZE
+from dogs.photos import EMBEDDING_DRAFT_SIZE
 
 from .runtime import CACHE
 

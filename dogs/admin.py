@@ -2,33 +2,42 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Dog, DogPhoto, Owner
-from .photo_files import open_checked_photo, safe_upload_name
+from .forms import PhotoField
+from .models import ContactView, Dog, DogPhoto, Owner
 
 
 class DogPhotoAdminForm(forms.ModelForm):
-    """Staff uploads get the same checks and safe names as owners' uploads."""
+    """Staff uploads take the owners' path: the same checks and messages, a safe name, the photo's EXIF kept."""
+
+    # A plain file input: the current photo shows as a preview, never as a link to its stored path.
+    image = PhotoField(label="Photo", widget=forms.FileInput)
 
     class Meta:
         model = DogPhoto
         fields = ("dog", "image", "taken_at", "latitude", "longitude")
 
-    def clean_image(self):
-        image = self.cleaned_data.get("image")
-        if isinstance(image, UploadedFile):
-            checked = open_checked_photo(image)
-            image.name = safe_upload_name(image.name or "", checked.format)
-        return image
+    def clean(self):
+        data = super().clean()
+        if isinstance(data.get("image"), tuple):
+            upload, checked = data["image"]
+            data["image"] = upload
+            # What the photo says fills what staff left empty.
+            metadata = checked.metadata
+            for field, value in (("taken_at", metadata.taken_at), ("latitude", metadata.latitude),
+                                 ("longitude", metadata.longitude)):  # fmt: skip
+                if data.get(field) is None:
+                    data[field] = value
+        return data
 
 
 def thumbnail(photo: DogPhoto, size: int = 80) -> str:
     if not photo.pk:
         return "-"
-    url = reverse("dogs:photo_image", args=[photo.pk])
+    url = reverse("dogs:photo_thumbnail", args=[photo.pk])
     return format_html('<img src="{}" alt="" style="max-height:{}px;max-width:{}px">', url, size, size)
 
 
@@ -59,8 +68,6 @@ class OwnerAdmin(admin.ModelAdmin):
     raw_id_fields = ("user",)
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(num_dogs=Count("dogs"))
 
     @admin.display(description="Dogs", ordering="num_dogs")
@@ -99,3 +106,19 @@ class DogPhotoAdmin(admin.ModelAdmin):
     @admin.display(description="Photo")
     def preview(self, photo: DogPhoto) -> str:
         return thumbnail(photo)
+
+
+@admin.register(ContactView)
+class ContactViewAdmin(admin.ModelAdmin):
+    """Who saw which owner's contact details, when, and on which page."""
+
+    list_display = ("viewed_at", "viewer", "owner", "page")
+    list_filter = ("viewed_at",)
+    search_fields = ("viewer__username", "owner__name", "page")
+    readonly_fields = ("viewer", "owner", "page", "viewed_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

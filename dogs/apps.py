@@ -6,4 +6,4 @@ class DogsConfig(AppConfig):
     verbose_name = "Owners and dogs"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the index-sync receivers)
+        from . import signals  # noqa: F401  (deletes a photo's files with it)

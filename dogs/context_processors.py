@@ -1,5 +1,5 @@
-from .models import can_see_contacts
+from .models import is_shelter_staff
 
 
 def roles(request):
-    return {"is_shelter_staff": can_see_contacts(getattr(request, "user", None))}
+    return {"is_shelter_staff": is_shelter_staff(getattr(request, "user", None))}

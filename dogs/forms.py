@@ -5,9 +5,17 @@ from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 
 from .models import Dog, Owner
-from .photo_files import EMBEDDING_DRAFT_SIZE, CheckedPhoto, max_upload_bytes, open_checked_photo
+from .photos import (
+    EMBEDDING_DRAFT_SIZE,
+    CheckedUpload,
+    max_upload_bytes,
+    open_checked_photo,
+    safe_upload_name,
+)
 
 ACCEPTED_IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif,image/bmp,image/heic,image/heif,.heic,.heif"
 
@@ -34,8 +42,39 @@ class MultipleFileInput(PhotoInput):
     allow_multiple_selected = True
 
 
+def check_upload(upload: File, draft_to: int | None = EMBEDDING_DRAFT_SIZE) -> CheckedUpload:
+    """The one check every photo upload goes through: decoded within the limits, renamed safely.
+
+    Whatever the browser called the file, it is stored under a random name with the extension of
+    the format that was decoded. Raises ValidationError with a message for the person uploading.
+    """
+    checked = open_checked_photo(upload, draft_to=draft_to)
+    upload.name = safe_upload_name(upload.name or "", checked.format)
+    return upload, checked
+
+
+class PhotoField(forms.FileField):
+    """One photo; cleans to (upload, CheckedPhoto), or to the current file when nothing new was sent."""
+
+    widget = PhotoInput
+
+    def __init__(self, *args, draft_to: int | None = EMBEDDING_DRAFT_SIZE, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.draft_to = draft_to
+
+    def to_python(self, data):
+        # Not FileField's: it refuses long file names, which are never kept anyway.
+        return data or None
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if isinstance(upload, UploadedFile):
+            return check_upload(upload, self.draft_to)
+        return upload
+
+
 class PhotosField(forms.FileField):
-    """Several photos in one input; each is decoded and checked, errors name the file."""
+    """Several photos in one input; each is checked like any upload, and errors name the file."""
 
     widget = MultipleFileInput
 
@@ -49,10 +88,11 @@ class PhotosField(forms.FileField):
             raise ValidationError(f"Upload at most {settings.PHOTOS_PER_FORM} photos at a time.", code="too_many")
         checked, errors = [], []
         for upload in uploads:
+            name = upload.name
             try:
-                checked.append((upload, open_checked_photo(upload, draft_to=EMBEDDING_DRAFT_SIZE)))
+                checked.append(check_upload(upload))
             except ValidationError as exc:
-                errors.extend(ValidationError(f"{upload.name}: {message}") for message in exc.messages)
+                errors.extend(ValidationError(f"{name}: {message}") for message in exc.messages)
         if errors:
             raise ValidationError(errors)
         return checked
@@ -103,7 +143,7 @@ class DogForm(forms.ModelForm):
         if not photos_required:
             self.fields["photos"].label = "Add photos"
 
-    def checked_photos(self) -> list[tuple[object, CheckedPhoto]]:
+    def checked_photos(self) -> list[CheckedUpload]:
         return self.cleaned_data.get("photos") or []
 
 

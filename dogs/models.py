@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 from pathlib import PurePosixPath
 
 import numpy as np
@@ -11,7 +10,7 @@ from django.urls import reverse
 CONTACT_PERMISSION = "dogs.view_owner_contact"
 
 
-def can_see_contacts(user) -> bool:
+def is_shelter_staff(user) -> bool:
     """Shelter staff: may see owners' contact details and search by photo."""
     return bool(user and user.is_authenticated and user.is_active and user.has_perm(CONTACT_PERMISSION))
 
@@ -38,7 +37,7 @@ class Owner(models.Model):
 class DogQuerySet(models.QuerySet):
     def visible_to(self, user) -> DogQuerySet:
         """Staff see every dog; an owner sees only their own; anyone else nothing."""
-        if can_see_contacts(user):
+        if is_shelter_staff(user):
             return self
         if user and user.is_authenticated:
             return self.filter(owner__user=user)
@@ -120,11 +119,9 @@ def normalise_microchip(value: str) -> str:
 
 
 def photo_upload_to(instance: DogPhoto, filename: str) -> str:
-    # Never trust the browser's filename: keep only a safe extension.
-    suffix = PurePosixPath(filename).suffix.lower()
-    if suffix not in {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".heic", ".heif"}:
-        suffix = ".jpg"
-    return f"dogs/photos/{uuid.uuid4().hex}{suffix}"
+    # Every upload path names the file with dogs.photos.safe_upload_name (a random name, the
+    # extension of the decoded format) before saving: keep that name, in the photos folder.
+    return f"dogs/photos/{PurePosixPath(filename).name}"
 
 
 class DogPhotoQuerySet(models.QuerySet):
@@ -183,3 +180,18 @@ class DogPhoto(models.Model):
     def set_vector(self, vector: np.ndarray, model_name: str) -> None:
         self.embedding = np.asarray(vector, dtype=np.float32).tobytes()
         self.embedding_model = model_name
+
+
+class ContactView(models.Model):
+    """Every time staff are shown an owner's contact details."""
+
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="contact_views")
+    page = models.CharField(max_length=200)
+    viewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-viewed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.viewer} saw {self.owner} on {self.page}"

@@ -1,33 +1,22 @@
-"""Registering dogs and their photos: the work behind the forms and the import command."""
+"""Registering owners' dogs and their photos, and logging who saw an owner's contact: the work behind the views.
+
+Photos are only stored here. The search app follows every photo change (its receivers
+write an outbox row in the same transaction) and the background worker embeds and indexes.
+"""
 
 from __future__ import annotations
 
-import io
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 
-import numpy as np
 from django.core.files import File
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
-from search import sync
-from search.embeddings import ModelUnavailable, active_model_name, embed_images
-
-from .models import Dog, DogPhoto, Owner
-from .photo_files import CheckedPhoto, encode_public_copy, safe_upload_name
-
-THUMBNAIL_SIDE = 480
+from .models import ContactView, Dog, DogPhoto, Owner
+from .photos import CheckedPhoto, CheckedUpload
+from .stored_files import files_removed_on_failure
 
 logger = logging.getLogger(__name__)
-
-CheckedUpload = tuple[File, CheckedPhoto]
-
-
-@dataclass
-class PhotosAdded:
-    photos: list[DogPhoto]
-    embedding_error: str = ""
 
 
 def owner_for(user) -> Owner:
@@ -38,20 +27,8 @@ def owner_for(user) -> Owner:
     return owner
 
 
-def _embed(uploads: Sequence[CheckedUpload]) -> tuple[np.ndarray | None, str]:
-    """Embed in one batch before any transaction opens, so a slow model never holds database locks."""
-    if not uploads:
-        return None, ""
-    try:
-        return embed_images([checked.image for _, checked in uploads]), ""
-    except ModelUnavailable as exc:
-        # Photos are stored all the same; the sync outbox embeds them once the model loads.
-        logger.warning("Saving %d photo(s) without embeddings: %s", len(uploads), exc)
-        return None, str(exc)
-
-
-def _store(dog: Dog, upload: File, checked: CheckedPhoto, vector: np.ndarray | None, model: str) -> DogPhoto:
-    upload.name = safe_upload_name(upload.name or "", checked.format)
+def _store(dog: Dog, upload: File, checked: CheckedPhoto, written: list) -> DogPhoto:
+    # The upload was checked and safely renamed by dogs.forms.check_upload.
     photo = DogPhoto(
         dog=dog,
         image=upload,
@@ -59,25 +36,19 @@ def _store(dog: Dog, upload: File, checked: CheckedPhoto, vector: np.ndarray | N
         latitude=checked.metadata.latitude,
         longitude=checked.metadata.longitude,
     )
-    if vector is not None:
-        photo.set_vector(vector, model)
+    # Noted before the save: the file is written during it, and must go if the save fails.
+    written.append(photo.image)
     photo.save()
     return photo
 
 
-def add_photos_to_dogs(items: Sequence[tuple[Dog, CheckedUpload]]) -> PhotosAdded:
-    """Store checked uploads for one or many dogs: one embedding batch, one transaction, one index update."""
-    vectors, error = _embed([upload for _, upload in items])
-    model = active_model_name()
-    with transaction.atomic(), sync.batched():
-        photos = [
-            _store(dog, upload, checked, None if vectors is None else vectors[i], model)
-            for i, (dog, (upload, checked)) in enumerate(items)
-        ]
-    return PhotosAdded(photos, error)
+def add_photos_to_dogs(items: Sequence[tuple[Dog, CheckedUpload]]) -> list[DogPhoto]:
+    """Store checked uploads for one or many dogs in one transaction; no file outlives a rollback."""
+    with files_removed_on_failure() as written, transaction.atomic():
+        return [_store(dog, upload, checked, written) for dog, (upload, checked) in items]
 
 
-def add_photos(dog: Dog, uploads: Sequence[CheckedUpload]) -> PhotosAdded:
+def add_photos(dog: Dog, uploads: Sequence[CheckedUpload]) -> list[DogPhoto]:
     return add_photos_to_dogs([(dog, upload) for upload in uploads])
 
 
@@ -86,36 +57,32 @@ def register_dog(
     owner: Owner | None,
     uploads: Sequence[CheckedUpload],
     also: Callable[[Dog], None] | None = None,
-) -> PhotosAdded:
+) -> list[DogPhoto]:
     """Save a dog and its photos in one transaction; `also` saves what belongs with it (a found report)."""
-    vectors, error = _embed(uploads)
-    model = active_model_name()
-    with transaction.atomic(), sync.batched():
+    with files_removed_on_failure() as written, transaction.atomic():
         dog.owner = owner
         dog.save()
-        photos = [
-            _store(dog, upload, checked, None if vectors is None else vectors[i], model)
-            for i, (upload, checked) in enumerate(uploads)
-        ]
+        photos = [_store(dog, upload, checked, written) for upload, checked in uploads]
         if also is not None:
             also(dog)
-    return PhotosAdded(photos, error)
+    return photos
 
 
-def ensure_thumbnail(photo: DogPhoto):
-    """The photo's thumbnail, made on first use and stored, so lists never resize originals again."""
-    if photo.thumbnail:
-        return photo.thumbnail
-    from PIL import Image
+def log_contact_views(user, owners: Iterable[Owner | None], page: str) -> bool:
+    """Record that `user` was shown these owners' contact details; False if the log could not be written.
 
-    from search.embeddings import prepare_image
-
-    with photo.image.open("rb") as handle:
-        image = Image.open(handle)
-        image.draft("RGB", (THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-        image.load()
-    data = encode_public_copy(prepare_image(image), max_side=THUMBNAIL_SIDE)
-    photo.thumbnail.save(f"{photo.pk}.jpg", File(io.BytesIO(data)), save=False)
-    # update(), not save(): a thumbnail is no change to the photo and needs no re-indexing.
-    DogPhoto.objects.filter(pk=photo.pk).update(thumbnail=photo.thumbnail.name)
-    return photo.thumbnail
+    A page must not show contacts it could not log: the caller hides them then, and the
+    rest of the page (the matches) is still shown.
+    """
+    rows = {owner.pk: owner for owner in owners if owner is not None}
+    if not rows:
+        return True
+    try:
+        with transaction.atomic():
+            ContactView.objects.bulk_create(
+                ContactView(viewer=user, owner=owner, page=page[:200]) for owner in rows.values()
+            )
+    except DatabaseError:
+        logger.exception("Could not log %d contact view(s); the contacts are withheld from %s.", len(rows), page)
+        return False
+    return True

@@ -1,34 +1,20 @@
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
+from .access import own_dog
 from .forms import DogForm, OwnerForm, PhotoUploadForm, SignUpForm
-from .models import Dog, DogPhoto, can_see_contacts
+from .models import Dog, DogPhoto, is_shelter_staff
 from .pagination import paginate
+from .photos import ensure_thumbnail, image_response
 
 MY_DOGS_PER_PAGE = 24
-MODEL_DOWN_MESSAGE = (
-    "Your photos are saved, but they cannot be matched yet because the image model is not available. "
-    "They will become searchable automatically; shelter staff have been told why."
-)
-
-
-def _own_dog(request: HttpRequest, pk: int) -> Dog:
-    # 404 rather than 403 for other owners' dogs: ids reveal nothing.
-    return get_object_or_404(Dog.objects.owned_by(request.user), pk=pk)
-
-
-def _report_photos(request: HttpRequest, added: services.PhotosAdded) -> None:
-    if added.embedding_error:
-        messages.warning(request, MODEL_DOWN_MESSAGE)
 
 
 @require_http_methods(["GET", "POST"])
@@ -68,45 +54,42 @@ def dog_create(request: HttpRequest) -> HttpResponse:
     form = DogForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         dog = form.save(commit=False)
-        added = services.register_dog(dog, services.owner_for(request.user), form.checked_photos())
-        messages.success(request, f"{dog.name} is registered with {len(added.photos)} photo(s).")
-        _report_photos(request, added)
+        photos = services.register_dog(dog, services.owner_for(request.user), form.checked_photos())
+        messages.success(request, f"{dog.name} is registered with {len(photos)} photo(s).")
         return redirect(dog)
     return render(request, "dogs/dog_form.html", {"form": form, "creating": True})
 
 
+def _detail(request: HttpRequest, dog: Dog, upload_form: PhotoUploadForm | None = None, status: int = 200):
+    is_owner = dog.owner is not None and dog.owner.user_id == request.user.pk
+    show_contact = is_owner
+    if not is_owner and is_shelter_staff(request.user):
+        show_contact = services.log_contact_views(request.user, [dog.owner], request.path)
+    context = {
+        "dog": dog,
+        "photos": dog.photos.all(),
+        "is_owner": is_owner,
+        "show_contact": show_contact,
+        "upload_form": (upload_form or PhotoUploadForm()) if is_owner else None,
+        "open_lost_report": dog.lost_reports.filter(closed_at__isnull=True).first(),
+    }
+    return render(request, "dogs/dog_detail.html", context, status=status)
+
+
 @login_required
 def dog_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    dog = get_object_or_404(Dog.objects.visible_to(request.user).select_related("owner"), pk=pk)
-    is_owner = dog.owner is not None and dog.owner.user_id == request.user.pk
-    if not is_owner:
-        from reunions.services import log_contact_views
-
-        log_contact_views(request.user, [dog.owner], request.path)
-    return render(
-        request,
-        "dogs/dog_detail.html",
-        {
-            "dog": dog,
-            "photos": dog.photos.all(),
-            "is_owner": is_owner,
-            "show_contact": is_owner or can_see_contacts(request.user),
-            "upload_form": PhotoUploadForm() if is_owner else None,
-            "open_lost_report": dog.lost_reports.filter(closed_at__isnull=True).first(),
-        },
-    )
+    return _detail(request, get_object_or_404(Dog.objects.visible_to(request.user).select_related("owner"), pk=pk))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def dog_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    dog = _own_dog(request, pk)
+    dog = own_dog(request.user, pk)
     form = DogForm(request.POST or None, request.FILES or None, instance=dog, photos_required=False)
     if request.method == "POST" and form.is_valid():
         form.save()
-        added = services.add_photos(dog, form.checked_photos())
+        services.add_photos(dog, form.checked_photos())
         messages.success(request, f"{dog.name}'s details are saved.")
-        _report_photos(request, added)
         return redirect(dog)
     return render(request, "dogs/dog_form.html", {"form": form, "dog": dog, "creating": False})
 
@@ -114,7 +97,7 @@ def dog_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def dog_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    dog = _own_dog(request, pk)
+    dog = own_dog(request.user, pk)
     if request.method == "POST":
         name = dog.name
         dog.delete()
@@ -126,19 +109,13 @@ def dog_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
-    dog = _own_dog(request, pk)
+    dog = own_dog(request.user, pk)
     form = PhotoUploadForm(request.POST, request.FILES)
     if form.is_valid():
-        added = services.add_photos(dog, form.cleaned_data["photos"])
-        messages.success(request, f"Added {len(added.photos)} photo(s).")
-        _report_photos(request, added)
+        photos = services.add_photos(dog, form.cleaned_data["photos"])
+        messages.success(request, f"Added {len(photos)} photo(s).")
         return redirect(dog)
-    return render(
-        request,
-        "dogs/dog_detail.html",
-        {"dog": dog, "photos": dog.photos.all(), "is_owner": True, "show_contact": True, "upload_form": form},
-        status=400,
-    )
+    return _detail(request, dog, upload_form=form, status=400)
 
 
 @login_required
@@ -161,30 +138,16 @@ def _visible_photo(request: HttpRequest, pk: int) -> DogPhoto:
 
 
 @login_required
-def photo_image(request: HttpRequest, pk: int) -> FileResponse:
-    """Serve an original photo to its owner and to staff only, always as an image."""
-    return _serve_image(_visible_photo(request, pk).image)
+def photo_image(request: HttpRequest, pk: int) -> HttpResponse:
+    """An original photo, for its owner and for staff only."""
+    return image_response(_visible_photo(request, pk).image, cache_control="private, max-age=3600")
 
 
 @login_required
-def photo_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+def photo_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     photo = _visible_photo(request, pk)
     try:
-        return _serve_image(services.ensure_thumbnail(photo))
+        thumbnail = ensure_thumbnail(photo)
     except OSError as exc:
         raise Http404("The photo file is missing.") from exc
-
-
-def _serve_image(field_file) -> FileResponse:
-    try:
-        handle = field_file.open("rb")
-    except OSError as exc:
-        raise Http404("The photo file is missing.") from exc
-    content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
-    if not content_type.startswith("image/"):
-        content_type = "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return image_response(thumbnail, cache_control="private, max-age=3600")

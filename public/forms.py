@@ -3,12 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from dogs.forms import PhotoInput
+from dogs.forms import PhotoField
 from dogs.models import Dog, DogPhoto
-from dogs.photo_files import EMBEDDING_DRAFT_SIZE, CheckedPhoto, open_checked_photo
-from reunions.models import FoundReport, FoundReportQuerySet, LostReport
+from dogs.photos import CheckedPhoto
+from reunions.models import Claim, FoundReport, FoundReportQuerySet, LostReport
 
-from .models import Claim
 from .services import CLAIM_PHOTO_SIDE
 
 
@@ -33,20 +32,14 @@ class FoundFilterForm(forms.Form):
 class OwnerPhotoForm(forms.Form):
     """One of the owner's own dogs' photos, or a new upload: exactly one."""
 
-    # A search only embeds the upload and shows a small preview: JPEGs decode at a reduced scale.
-    draft_to = EMBEDDING_DRAFT_SIZE
-
     dog_photo = forms.ModelChoiceField(
         queryset=DogPhoto.objects.none(),
         required=False,
         widget=forms.RadioSelect,
         label="One of your dogs' photos",
     )
-    photo = forms.FileField(
-        required=False,
-        label="Or a new photo",
-        widget=PhotoInput,
-    )
+    # A search only embeds the upload and shows a small preview: JPEGs decode at a reduced scale.
+    photo = PhotoField(required=False, label="Or a new photo")
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -57,10 +50,9 @@ class OwnerPhotoForm(forms.Form):
         self.fields["dog_photo"].label_from_instance = lambda photo: photo.dog.name
 
     def clean_photo(self) -> CheckedPhoto | None:
-        upload = self.cleaned_data.get("photo")
-        if not upload:
-            return None
-        return open_checked_photo(upload, draft_to=self.draft_to)
+        # Only the decoded photo is used: a search never stores the upload, a claim stores a clean copy.
+        checked_upload = self.cleaned_data.get("photo")
+        return checked_upload[1] if checked_upload else None
 
     def clean(self):
         data = super().clean()
@@ -74,7 +66,8 @@ class OwnerPhotoForm(forms.Form):
 
 
 class ClaimForm(OwnerPhotoForm):
-    draft_to = CLAIM_PHOTO_SIDE  # staff compare marks on the stored copy: keep its detail
+    # Staff compare marks on the stored copy: keep its detail.
+    photo = PhotoField(required=False, label="Or a new photo", draft_to=CLAIM_PHOTO_SIDE)
 
     message = forms.CharField(
         max_length=2000,

@@ -15,24 +15,17 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models.fields.files import FieldFile
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from dogs.models import Dog, DogPhoto, Owner
-from dogs.photo_files import CheckedPhoto, encode_public_copy, safe_upload_name
+from dogs.photos import EMBEDDING_DRAFT_SIZE, CheckedPhoto, encode_public_copy, open_stored, safe_upload_name
 from reunions.matching import match_threshold
-from reunions.models import FoundReport, FoundReportQuerySet, LostReport, LostReportQuerySet
-from search.backends.base import SearchFilters
-from search.embeddings import ModelUnavailable, active_model_name, embed_image, prepare_image
-from search.index import get_index
-from search.services import best_per_dog
-
-from .models import Claim
+from reunions.models import Claim, FoundReport, FoundReportQuerySet, LostReport, LostReportQuerySet
+from reunions.services import notify_shelter
+from search.embeddings import ModelUnavailable, active_model_name, embed_image
+from search.services import best_pair, similar
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +33,7 @@ logger = logging.getLogger(__name__)
 PUBLIC_COORDINATE_DECIMALS = 2
 PHOTO_SIDE = 1024
 CLAIM_PHOTO_SIDE = 2048
-# Photos asked of the index per wanted dog: closed found reports are dropped after the search.
+# Dogs asked of the index per dog shown: closed found reports are dropped after the search.
 OVERFETCH = 4
 
 
@@ -282,24 +275,6 @@ def own_open_lost_reports(user) -> LostReportQuerySet:
     )
 
 
-# --- Public copies of photos ------------------------------------------------------------------
-
-
-def open_image(file: FieldFile, max_side: int | None = None) -> Image.Image:
-    """A stored photo decoded upright; JPEGs decode at a reduced scale when a small copy is wanted."""
-    with file.open("rb") as handle:
-        image = Image.open(handle)
-        if max_side is not None:
-            image.draft("RGB", (max_side, max_side))
-        image.load()
-    return prepare_image(image)
-
-
-def public_jpeg(file: FieldFile, max_side: int) -> bytes:
-    """Re-encoded without EXIF (GPS, time, device): the only form in which a photo leaves the site."""
-    return encode_public_copy(open_image(file, max_side), max_side=max_side)
-
-
 # --- Owners' photo search of found dogs ---------------------------------------------------------
 
 
@@ -323,20 +298,18 @@ def query_vector(dog_photo: DogPhoto | None = None, checked: CheckedPhoto | None
     if dog_photo is not None:
         if dog_photo.vector is not None and dog_photo.embedding_model == active_model_name():
             return dog_photo.vector
-        return embed_image(open_image(dog_photo.image))
+        return embed_image(open_stored(dog_photo.image, max_side=EMBEDDING_DRAFT_SIZE))
     return embed_image(checked.image)
 
 
 def search_found_dogs(vector: np.ndarray, limit: int | None = None) -> list[FoundMatch]:
     """Open found reports whose photos look like `vector`, best dog first."""
     limit = limit or settings.SEARCH_RESULTS
-    k = limit * settings.SEARCH_PHOTOS_PER_DOG * OVERFETCH
-    hits = get_index().search(vector, k, active_model_name(), SearchFilters(kinds=(Dog.Kind.FOUND,)))
-    best = best_per_dog(hits, len(hits))
-    reports = {report.dog_id: report for report in public_found_reports().filter(dog_id__in=[m.dog_id for m in best])}
+    best = similar([vector], kinds=(Dog.Kind.FOUND,), dogs_wanted=limit * OVERFETCH)
+    reports = {report.dog_id: report for report in public_found_reports().filter(dog_id__in=[s.dog_id for s in best])}
     # A dog gone home since the index last heard of it is simply skipped.
-    kept = [match for match in best if match.dog_id in reports][:limit]
-    return [FoundMatch(PublicFoundDog.of(reports[m.dog_id]), m.photo_id, m.score) for m in kept]
+    kept = [found for found in best if found.dog_id in reports][:limit]
+    return [FoundMatch(PublicFoundDog.of(reports[s.dog_id]), s.photo_id, s.score) for s in kept]
 
 
 @dataclass(frozen=True)
@@ -376,15 +349,6 @@ def claim_allowance(owner: Owner) -> Allowance:
     return Allowance(False, max(1, int((oldest + timedelta(days=1) - timezone.now()).total_seconds()) + 1))
 
 
-def _similarity(vector: np.ndarray | None, found: FoundReport) -> float | None:
-    scores = [
-        float(np.dot(vector, photo.vector))
-        for photo in found.dog.photos.all()
-        if vector is not None and photo.vector is not None and len(photo.vector) == len(vector)
-    ]
-    return max(scores, default=None)
-
-
 def create_claim(
     owner: Owner,
     found: FoundReport,
@@ -394,7 +358,8 @@ def create_claim(
 ) -> Claim:
     claim = Claim(owner=owner, found_report=found, message=message, dog_photo=dog_photo)
     try:
-        claim.score = _similarity(query_vector(dog_photo, checked), found)
+        pair = best_pair([query_vector(dog_photo, checked)], found.dog.photos.all())
+        claim.score = pair[0] if pair else None
     except (ModelUnavailable, OSError) as exc:
         # The photos side by side are what staff judge by; the score only helps sort.
         logger.warning("Claim without similarity: %s", exc)
@@ -405,25 +370,5 @@ def create_claim(
         claim.save()
         if copy is not None:
             claim.claim_photo.save(safe_upload_name("", "JPEG"), ContentFile(copy))
-    transaction.on_commit(lambda: notify_shelter(claim.pk), robust=True)
+        notify_shelter(claim)
     return claim
-
-
-def notify_shelter(claim_id: int) -> None:
-    claim = Claim.objects.select_related("found_report__shelter", "found_report__dog").get(pk=claim_id)
-    shelter = claim.found_report.shelter
-    if not shelter.email:
-        return
-    # A link to the dashboard only: the owner's contact is shown (and logged) there, to staff.
-    body = render_to_string(
-        "public/emails/claim_received.txt",
-        {"claim": claim, "dashboard": absolute_url(reverse("reunions:dashboard"))},
-    )
-    send_mail(f"Reunite: an owner thinks found dog #{claim.found_report_id} may be theirs", body, None, [shelter.email])
-
-
-def resolve_claim(claim: Claim, user) -> None:
-    claim.status = Claim.Status.RESOLVED
-    claim.resolved_by = user
-    claim.resolved_at = timezone.now()
-    claim.save(update_fields=["status", "resolved_by", "resolved_at"])

@@ -17,7 +17,4 @@ urlpatterns = [
     path("lost-dogs/<int:pk>/poster/", views.poster, name="poster"),
     path("lost-dogs/<int:pk>/poster.png", views.poster_file, {"format": "PNG"}, name="poster_png"),
     path("lost-dogs/<int:pk>/poster.pdf", views.poster_file, {"format": "PDF"}, name="poster_pdf"),
-    path("claims/<int:pk>/found-photo/", views.claim_found_photo, name="claim_found_photo"),
-    path("claims/<int:pk>/owner-photo/", views.claim_owner_photo, name="claim_owner_photo"),
-    path("claims/<int:pk>/resolve/", views.claim_resolve, name="claim_resolve"),
 ]

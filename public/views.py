@@ -5,24 +5,22 @@ import base64
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
-from dogs.models import Dog, DogPhoto, can_see_contacts
+from dogs.models import Dog, DogPhoto
 from dogs.pagination import paginate
-from dogs.photo_files import encode_public_copy
-from dogs.services import ensure_thumbnail, owner_for
-from reunions.models import FoundReport, LostReport
+from dogs.photos import THUMBNAIL_SIDE, copy_response, encode_public_copy, ensure_thumbnail, image_response, open_stored
+from dogs.services import owner_for
+from reunions.models import Claim, FoundReport, LostReport
 from search.backends.base import IndexUnavailable
 from search.embeddings import ModelUnavailable
 
 from . import posters, services
 from .forms import ClaimForm, FoundFilterForm, LostShareForm, OwnerPhotoForm, already_claimed
-from .models import Claim
 
 FOUND_PER_PAGE = 12
 MY_LOST_PER_PAGE = 12
@@ -46,14 +44,6 @@ def _submitted(request: HttpRequest) -> tuple:
 
 def _data_uri(jpeg: bytes) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
-
-
-def _image_response(data: bytes, cache_control: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'"
-    response["Cache-Control"] = cache_control
-    return response
 
 
 def _too_many(request: HttpRequest, message: str, limit: int, allowance: services.Allowance, unit: int):
@@ -98,11 +88,10 @@ def found_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     """The stored thumbnail (EXIF-free, made once) of a held found dog's photo, for the gallery."""
     photo = get_object_or_404(DogPhoto.objects.filter(dog__found_report__in=FoundReport.objects.open()), pk=pk)
     try:
-        with ensure_thumbnail(photo).open("rb") as handle:
-            data = handle.read()
+        thumbnail = ensure_thumbnail(photo)
     except OSError as exc:
         raise Http404("The photo file is missing.") from exc
-    return _image_response(data, "public, max-age=3600")
+    return image_response(thumbnail, cache_control="public, max-age=3600")
 
 
 # --- Owners look for their dog -------------------------------------------------------------
@@ -124,7 +113,7 @@ def found_search(request: HttpRequest) -> HttpResponse:
             context["query"] = dog_photo
             if checked is not None:
                 # The upload is not stored: shown inline beside each match, metadata stripped.
-                context["query_preview"] = _data_uri(encode_public_copy(checked.image, max_side=480))
+                context["query_preview"] = _data_uri(encode_public_copy(checked.image, max_side=THUMBNAIL_SIDE))
             try:
                 context["results"] = services.search_found_dogs(services.query_vector(dog_photo, checked))
             except (IndexUnavailable, ModelUnavailable) as exc:
@@ -225,19 +214,15 @@ def lost_photo(request: HttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(
         DogPhoto.objects.filter(dog__in=Dog.objects.filter(lost_reports__in=LostReport.objects.public())), pk=pk
     )
-    try:
-        data = services.public_jpeg(photo.image, services.PHOTO_SIDE)
-    except OSError as exc:
-        raise Http404("The photo file is missing.") from exc
     # Short: an owner who makes the page private again should not see it cached for long.
-    return _image_response(data, "public, max-age=600")
+    return copy_response(photo.image, max_side=services.PHOTO_SIDE, cache_control="public, max-age=600")
 
 
 def _poster_parts(request: HttpRequest, pk: int, max_side: int):
     report = _own_open_lost_report(request, pk)
     dog = services.PublicLostDog.of(report)
     first = report.dog.photos.first()
-    photo = services.open_image(first.image, max_side) if first is not None else None
+    photo = open_stored(first.image, max_side=max_side) if first is not None else None
     return report, dog, photo
 
 
@@ -265,47 +250,3 @@ def poster_file(request: HttpRequest, pk: int, format: str) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-# --- Claims, for shelter staff ------------------------------------------------------------
-
-
-def _claim_for_staff(request: HttpRequest, pk: int) -> Claim:
-    if not can_see_contacts(request.user):
-        raise PermissionDenied("Only shelter staff can see claims.")
-    return get_object_or_404(Claim.objects.for_review(), pk=pk)
-
-
-@login_required
-def claim_found_photo(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = _claim_for_staff(request, pk)
-    photo = claim.found_report.dog.photos.first()
-    if photo is None:
-        raise Http404("The found dog has no photo.")
-    try:
-        data = services.public_jpeg(photo.image, services.PHOTO_SIDE)
-    except OSError as exc:
-        raise Http404("The photo file is missing.") from exc
-    return _image_response(data, "private, max-age=600")
-
-
-@login_required
-def claim_owner_photo(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = _claim_for_staff(request, pk)
-    file = claim.claim_photo if claim.claim_photo else (claim.dog_photo.image if claim.dog_photo else None)
-    if not file:
-        raise Http404("The claim has no photo.")
-    try:
-        data = services.public_jpeg(file, services.PHOTO_SIDE)
-    except OSError as exc:
-        raise Http404("The photo file is missing.") from exc
-    return _image_response(data, "private, max-age=600")
-
-
-@login_required
-@require_POST
-def claim_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = _claim_for_staff(request, pk)
-    services.resolve_claim(claim, request.user)
-    messages.success(request, f"The claim by {claim.owner.name} is resolved.")
-    return redirect(reverse("reunions:dashboard") + "#claims")

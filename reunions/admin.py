@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ContactView, FoundReport, LostReport, MatchCandidate, Reunion, Shelter
+from .models import Claim, FoundReport, LostReport, MatchCandidate, Reunion, Shelter
 
 
 @admin.register(Shelter)
@@ -38,17 +38,10 @@ class ReunionAdmin(admin.ModelAdmin):
     raw_id_fields = ("found_report", "dog")
 
 
-@admin.register(ContactView)
-class ContactViewAdmin(admin.ModelAdmin):
-    """Who saw which owner's contact details, when, and on which page."""
-
-    list_display = ("viewed_at", "viewer", "owner", "page")
-    list_filter = ("viewed_at",)
-    search_fields = ("viewer__username", "owner__name", "page")
-    readonly_fields = ("viewer", "owner", "page", "viewed_at")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "owner", "found_report", "score", "status", "resolved_by")
+    list_filter = ("status",)
+    search_fields = ("owner__name", "found_report__place")
+    raw_id_fields = ("owner", "found_report", "dog_photo")
+    readonly_fields = ("created_at", "resolved_at", "resolved_by")

@@ -12,18 +12,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePath
 
-import numpy as np
 from django.conf import settings
 from django.db.models import Prefetch
 
 from dogs.models import Dog, DogPhoto
-from search.backends.base import SearchFilters, distance_km
+from search.backends.base import distance_km
 from search.embeddings import active_model_name
-from search.index import get_index
+from search.services import Similar, best_pair, similar
 
 from .models import FoundReport, LostReport, MatchCandidate
 
-# Photos asked of the index per wanted dog: post-filters (distance, dates, sex) drop some.
+# Dogs asked of the index per dog shown: post-filters (distance, dates, sex, rejected pairs) drop some.
 OVERFETCH = 4
 
 
@@ -69,103 +68,85 @@ class Candidate:
 
 
 @dataclass
-class _Best:
-    score: float
-    photo_id: int
-    query_photo: DogPhoto
+class _Search:
+    """One dog's photos searched against the index: each other dog's best pair, by its best photo."""
+
+    queries: list[DogPhoto]  # our photos with an embedding of the active model
+    best: dict[int, Similar]
+    photos: dict[int, DogPhoto]
+
+    @classmethod
+    def of(cls, dog: Dog, kind: str, limit: int) -> _Search:
+        model = active_model_name()
+        queries = [p for p in dog.photos.all() if p.vector is not None and p.embedding_model == model]
+        found = similar([q.vector for q in queries], kinds=(kind,), dogs_wanted=limit * OVERFETCH)
+        return cls(queries, {s.dog_id: s for s in found}, DogPhoto.objects.in_bulk([s.photo_id for s in found]))
+
+    def pair(self, dog: Dog) -> tuple[float, DogPhoto | None, DogPhoto | None]:
+        """(score, their photo, our photo): from the index when it returned the dog, else computed exactly."""
+        found = self.best.get(dog.pk)
+        if found is not None:
+            return found.score, self.photos.get(found.photo_id), self.queries[found.query]
+        pair = best_pair([q.vector for q in self.queries], dog.photos.all())
+        if pair is None:
+            return 0.0, None, None
+        score, photo, number = pair
+        return score, photo, self.queries[number]
 
 
-def _best_pairs(query_photos: list[DogPhoto], kind: str, k: int) -> dict[int, _Best]:
-    """Best (score, photo) per dog of `kind` over all query photos."""
-    model = active_model_name()
-    best: dict[int, _Best] = {}
-    for photo in query_photos:
-        if photo.vector is None or photo.embedding_model != model:
-            continue
-        for match in get_index().search(photo.vector, k, model, SearchFilters(kinds=(kind,))):
-            if match.dog_id not in best or match.score > best[match.dog_id].score:
-                best[match.dog_id] = _Best(match.score, match.photo_id, photo)
-    return best
-
-
-def _similarity(query_photos: list[DogPhoto], dog: Dog) -> tuple[float, DogPhoto | None, DogPhoto | None]:
-    """Exact best pair for a dog the index did not return (a microchip match, say)."""
-    best = (0.0, None, None)
-    for mine in query_photos:
-        for theirs in dog.photos.all():
-            if mine.vector is not None and theirs.vector is not None and len(mine.vector) == len(theirs.vector):
-                score = float(np.dot(mine.vector, theirs.vector))
-                if score > best[0]:
-                    best = (score, theirs, mine)
-    return best
-
-
-def _dog_filters_pass(dog: Dog, filters: MatchFilters) -> bool:
+def _passes(candidate: Candidate, filters: MatchFilters, when, window: tuple) -> bool:
+    """The filters staff or owners set; `when` (the other side's lost or found time) must fall in `window`."""
+    dog = candidate.dog
     if filters.breed and dog.breed.casefold() != filters.breed.casefold():
         return False
     if filters.sex and dog.sex != filters.sex:
         return False
-    return not (filters.size and dog.size != filters.size)
+    if filters.size and dog.size != filters.size:
+        return False
+    if filters.radius_km is not None and (candidate.distance_km is None or candidate.distance_km > filters.radius_km):
+        return False
+    return filters.days is None or (when is not None and window[0] <= when <= window[1])
 
 
 def rank_dogs_for_found(report: FoundReport, filters: MatchFilters | None = None, limit: int | None = None):
     """Registered dogs that may be this found dog, best first, rejected pairs left out."""
     filters = filters or MatchFilters()
     limit = limit or settings.SEARCH_RESULTS
-    query_photos = list(report.dog.photos.all())
-    best = _best_pairs(query_photos, Dog.Kind.REGISTERED, limit * settings.SEARCH_PHOTOS_PER_DOG * OVERFETCH)
+    search = _Search.of(report.dog, Dog.Kind.REGISTERED, limit)
     chip_ids: set[int] = set()
     if report.dog.microchip:
         chip_ids = set(Dog.objects.registered().filter(microchip=report.dog.microchip).values_list("pk", flat=True))
     rejected = set(report.candidates.filter(status=MatchCandidate.Status.REJECTED).values_list("dog_id", flat=True))
     dogs = (
-        Dog.objects.filter(pk__in=set(best) | chip_ids)
+        Dog.objects.filter(pk__in=set(search.best) | chip_ids)
         .exclude(pk__in=rejected)
         .select_related("owner")
         .prefetch_related("photos", Prefetch("lost_reports", LostReport.objects.open(), to_attr="open_lost"))
     )
-    photos = DogPhoto.objects.in_bulk([b.photo_id for b in best.values()])
+    window = (report.found_at - timedelta(days=filters.days or 0), report.found_at + timedelta(days=1))
     candidates = []
     for dog in dogs:
         lost = dog.open_lost[0] if dog.open_lost else None
-        if dog.pk in best:
-            pair = best[dog.pk]
-            score, photo, query_photo = pair.score, photos.get(pair.photo_id), pair.query_photo
-        else:
-            score, photo, query_photo = _similarity(query_photos, dog)
+        score, photo, query_photo = search.pair(dog)
         where = lost.point if lost and lost.point else _photo_point(photo)
         distance = distance_km(report.point, where) if report.point and where else None
         candidate = Candidate(
             dog, score, photo, query_photo, dog.pk in chip_ids, lost_report=lost, distance_km=distance
         )
-        if candidate.microchip_match or _passes(candidate, filters, report):
+        if candidate.microchip_match or _passes(candidate, filters, lost.lost_at if lost else None, window):
             candidates.append(candidate)
     candidates.sort(key=lambda c: (not c.microchip_match, not c.is_lost, -c.score))
     return candidates[:limit]
-
-
-def _passes(candidate: Candidate, filters: MatchFilters, report: FoundReport) -> bool:
-    if not _dog_filters_pass(candidate.dog, filters):
-        return False
-    if filters.radius_km is not None and (candidate.distance_km is None or candidate.distance_km > filters.radius_km):
-        return False
-    if filters.days is not None:
-        lost = candidate.lost_report
-        earliest = report.found_at - timedelta(days=filters.days)
-        if lost is None or not (earliest <= lost.lost_at <= report.found_at + timedelta(days=1)):
-            return False
-    return True
 
 
 def rank_found_for_lost(report: LostReport, filters: MatchFilters | None = None, limit: int | None = None):
     """Open found reports that may be this lost dog, best first."""
     filters = filters or MatchFilters()
     limit = limit or settings.SEARCH_RESULTS
-    query_photos = list(report.dog.photos.all())
-    best = _best_pairs(query_photos, Dog.Kind.FOUND, limit * settings.SEARCH_PHOTOS_PER_DOG * OVERFETCH)
+    search = _Search.of(report.dog, Dog.Kind.FOUND, limit)
     open_found = FoundReport.objects.open().select_related("dog", "shelter").prefetch_related("dog__photos")
     chip = report.dog.microchip
-    found_reports = open_found.filter(dog_id__in=best)
+    found_reports = open_found.filter(dog_id__in=search.best)
     if chip:
         found_reports = found_reports | open_found.filter(dog__microchip=chip)
     rejected = set(
@@ -173,42 +154,21 @@ def rank_found_for_lost(report: LostReport, filters: MatchFilters | None = None,
             "found_report_id", flat=True
         )
     )
-    photos = DogPhoto.objects.in_bulk([b.photo_id for b in best.values()])
+    window = (report.lost_at - timedelta(days=1), report.lost_at + timedelta(days=filters.days or 0))
     candidates = []
     for found in found_reports.distinct():
         if found.pk in rejected:
             continue
-        if found.dog_id in best:
-            pair = best[found.dog_id]
-            score, photo, query_photo = pair.score, photos.get(pair.photo_id), pair.query_photo
-        else:
-            score, photo, query_photo = _similarity(query_photos, found.dog)
+        score, photo, query_photo = search.pair(found.dog)
         distance = distance_km(report.point, found.point) if report.point and found.point else None
+        chip_match = bool(chip) and found.dog.microchip == chip
         candidate = Candidate(
-            found.dog,
-            score,
-            photo,
-            query_photo,
-            bool(chip) and found.dog.microchip == chip,
-            found_report=found,
-            distance_km=distance,
+            found.dog, score, photo, query_photo, chip_match, found_report=found, distance_km=distance
         )
-        if candidate.microchip_match or _passes_found(candidate, filters, report):
+        if candidate.microchip_match or _passes(candidate, filters, found.found_at, window):
             candidates.append(candidate)
     candidates.sort(key=lambda c: (not c.microchip_match, -c.score))
     return candidates[:limit]
-
-
-def _passes_found(candidate: Candidate, filters: MatchFilters, report: LostReport) -> bool:
-    if not _dog_filters_pass(candidate.dog, filters):
-        return False
-    if filters.radius_km is not None and (candidate.distance_km is None or candidate.distance_km > filters.radius_km):
-        return False
-    if filters.days is not None:
-        found_at = candidate.found_report.found_at
-        if not (report.lost_at - timedelta(days=1) <= found_at <= report.lost_at + timedelta(days=filters.days)):
-            return False
-    return True
 
 
 def _photo_point(photo: DogPhoto | None) -> tuple[float, float] | None:

@@ -1,4 +1,4 @@
-"""Lost and found reports, candidate matches between them, and reunions."""
+"""Lost and found reports, candidate matches between them, owners' claims, and reunions."""
 
 from __future__ import annotations
 
@@ -31,6 +31,13 @@ class Shelter(models.Model):
 class LostReportQuerySet(models.QuerySet):
     def open(self) -> LostReportQuerySet:
         return self.filter(closed_at__isnull=True)
+
+    def without_candidates(self) -> LostReportQuerySet:
+        """Open reports whose dog has no candidate match, other than rejected ones; newest first."""
+        live = models.Count(
+            "dog__candidacies", filter=~models.Q(dog__candidacies__status=MatchCandidate.Status.REJECTED)
+        )
+        return self.open().select_related("dog").annotate(live=live).filter(live=0).order_by("-lost_at", "-pk")
 
     def public(self) -> LostReportQuerySet:
         """Open reports whose owner chose to show them to anyone."""
@@ -85,8 +92,15 @@ class FoundReportQuerySet(models.QuerySet):
     def open(self) -> FoundReportQuerySet:
         return self.filter(status=FoundReport.Status.OPEN)
 
+    def in_care(self) -> FoundReportQuerySet:
+        """Open reports with what a list of them shows, hold ending first."""
+        return self.open().select_related("dog", "shelter").prefetch_related("dog__photos").order_by("hold_until", "pk")
+
     def found_since(self, day: date) -> FoundReportQuerySet:
         return self.filter(found_at__date__gte=day)
+
+    def found_after(self, moment) -> FoundReportQuerySet:
+        return self.filter(found_at__gte=moment)
 
     def place_contains(self, text: str) -> FoundReportQuerySet:
         return self.filter(place__icontains=text)
@@ -142,6 +156,10 @@ class CandidateQuerySet(models.QuerySet):
     def awaiting_review(self) -> CandidateQuerySet:
         return self.filter(status=MatchCandidate.Status.PENDING, found_report__status=FoundReport.Status.OPEN)
 
+    def for_review_list(self) -> CandidateQuerySet:
+        # Ends on the primary key, so no row falls between two pages.
+        return self.select_related("dog", "found_report__dog").order_by("-microchip_match", "-score", "pk")
+
 
 class MatchCandidate(models.Model):
     """A registered dog that may be a found dog; staff confirm or reject it."""
@@ -174,12 +192,22 @@ class MatchCandidate(models.Model):
         return f"{self.dog} for {self.found_report}"
 
 
+class ReunionQuerySet(models.QuerySet):
+    def confirmed_since(self, moment) -> ReunionQuerySet:
+        return self.filter(confirmed_at__gte=moment)
+
+    def recent(self) -> ReunionQuerySet:
+        return self.select_related("dog", "found_report").order_by("-confirmed_at", "-pk")
+
+
 class Reunion(models.Model):
     found_report = models.OneToOneField(FoundReport, on_delete=models.PROTECT, related_name="reunion")
     dog = models.ForeignKey(Dog, on_delete=models.PROTECT, related_name="reunions")
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     confirmed_at = models.DateTimeField(default=timezone.now)
     notes = models.TextField(blank=True)
+
+    objects = ReunionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-confirmed_at"]
@@ -188,16 +216,53 @@ class Reunion(models.Model):
         return f"{self.dog} home on {self.confirmed_at:%Y-%m-%d}"
 
 
-class ContactView(models.Model):
-    """Every time staff are shown an owner's contact details."""
+class ClaimQuerySet(models.QuerySet):
+    def open(self) -> ClaimQuerySet:
+        return self.filter(status=Claim.Status.OPEN)
 
-    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="contact_views")
-    page = models.CharField(max_length=200)
-    viewed_at = models.DateTimeField(auto_now_add=True)
+    def made_since(self, owner: Owner, since) -> ClaimQuerySet:
+        return self.filter(owner=owner, created_at__gte=since)
+
+    def for_review(self) -> ClaimQuerySet:
+        return self.select_related("owner", "found_report__dog", "found_report__shelter", "dog_photo__dog")
+
+
+class Claim(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="claims")
+    found_report = models.ForeignKey(FoundReport, on_delete=models.CASCADE, related_name="claims")
+    # The owner's photo: one of their dog's photos, or else a photo they uploaded for this claim.
+    dog_photo = models.ForeignKey(DogPhoto, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Stored as a metadata-free re-encoded JPEG under a random name: staff need the picture, not its GPS.
+    claim_photo = models.ImageField(upload_to="claims/", blank=True)
+    message = models.TextField(max_length=2000)
+    # Best similarity between the owner's photo and the found dog's photos, when both could be embedded.
+    score = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ClaimQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-viewed_at"]
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "found_report"], condition=models.Q(status="open"), name="one_open_claim_per_owner"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.viewer} saw {self.owner} on {self.page}"
+        return f"{self.owner} claims {self.found_report}"
+
+    @property
+    def has_owner_photo(self) -> bool:
+        return bool(self.claim_photo) or self.dog_photo_id is not None
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.score is None else max(0, round(self.score * 100))

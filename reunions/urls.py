@@ -13,4 +13,7 @@ urlpatterns = [
     path("lost/new/<int:dog_pk>/", views.lost_create, name="lost_create"),
     path("lost/<int:pk>/", views.lost_detail, name="lost_detail"),
     path("lost/<int:pk>/home/", views.lost_home, name="lost_home"),
+    path("claims/<int:pk>/found-photo/", views.claim_found_photo, name="claim_found_photo"),
+    path("claims/<int:pk>/owner-photo/", views.claim_owner_photo, name="claim_owner_photo"),
+    path("claims/<int:pk>/resolve/", views.claim_resolve, name="claim_resolve"),
 ]

@@ -1,26 +1,24 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
-from PIL import Image
 
-from dogs.models import Dog, DogPhoto, can_see_contacts
+from dogs.access import own_dog, staff_required
+from dogs.models import Dog, DogPhoto, is_shelter_staff
 from dogs.pagination import paginate
-from dogs.photo_files import encode_public_copy
+from dogs.photos import copy_response
+from dogs.services import log_contact_views
 from search.backends.base import IndexUnavailable
-from search.embeddings import ModelUnavailable, prepare_image
+from search.embeddings import ModelUnavailable
 
 from . import matching, services
 from .forms import FoundDogForm, FoundReportForm, LostReportForm, MatchFilterForm
-from .models import FoundReport, LostReport, MatchCandidate, Reunion
+from .models import Claim, FoundReport, LostReport, MatchCandidate, Reunion
 
 # The dashboard's lists, each paged on its own (?found_page=, ?review_page=, ?lost_page=, ?reunions_page=).
 FOUND_IN_CARE_PER_PAGE = 25
@@ -28,12 +26,9 @@ AWAITING_REVIEW_PER_PAGE = 25
 LOST_WITHOUT_MATCHES_PER_PAGE = 25
 REUNIONS_PER_PAGE = 10
 OPEN_CLAIMS_PER_PAGE = 20
+# Photos shown side by side: large enough to compare marks, re-encoded without EXIF.
+COMPARE_SIDE = 1024
 SEARCH_DOWN = "Matching is unavailable right now ({error}). The report is saved; try again in a few minutes."
-
-
-def _staff_only(request: HttpRequest) -> None:
-    if not can_see_contacts(request.user):
-        raise PermissionDenied("Only shelter staff can do this.")
 
 
 def _ranked(rank, report, filters) -> tuple[list, list, str]:
@@ -47,73 +42,43 @@ def _ranked(rank, report, filters) -> tuple[list, list, str]:
     return strong, weak, ""
 
 
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    _staff_only(request)
-    now = timezone.now()
-    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    open_found = paginate(
-        request,
-        FoundReport.objects.open().select_related("dog", "shelter").prefetch_related("dog__photos"),
-        FOUND_IN_CARE_PER_PAGE,
-        "found_page",
-    )
-    # Each list ends its ordering on the primary key, so no row falls between two pages.
-    awaiting = paginate(
-        request,
-        MatchCandidate.objects.awaiting_review()
-        .select_related("dog", "found_report__dog")
-        .order_by("-microchip_match", "-score", "pk"),
-        AWAITING_REVIEW_PER_PAGE,
-        "review_page",
-    )
-    lost_without_matches = paginate(
-        request,
-        LostReport.objects.open()
-        .select_related("dog")
-        .annotate(live=Count("dog__candidacies", filter=~Q(dog__candidacies__status=MatchCandidate.Status.REJECTED)))
-        .filter(live=0)
-        .order_by("-lost_at", "-pk"),
-        LOST_WITHOUT_MATCHES_PER_PAGE,
-        "lost_page",
-    )
-    recent_reunions = paginate(
-        request,
-        Reunion.objects.select_related("dog", "found_report").order_by("-confirmed_at", "-pk"),
-        REUNIONS_PER_PAGE,
-        "reunions_page",
-    )
-    from public.models import Claim  # public builds on reunions' models, so imported here, not at the top
+def _monthly_counts(open_found_count: int) -> dict:
+    month_start = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    found_this_month = FoundReport.objects.found_after(month_start).count()
+    reunited_this_month = Reunion.objects.confirmed_since(month_start).count()
+    return {
+        "open_found": open_found_count,
+        "open_lost": LostReport.objects.open().count(),
+        "found_this_month": found_this_month,
+        "reunited_this_month": reunited_this_month,
+        "return_rate": round(100 * reunited_this_month / found_this_month) if found_this_month else None,
+    }
 
+
+@staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    open_found = paginate(request, FoundReport.objects.in_care(), FOUND_IN_CARE_PER_PAGE, "found_page")
+    awaiting = MatchCandidate.objects.awaiting_review().for_review_list()
     open_claims = paginate(request, Claim.objects.open().for_review(), OPEN_CLAIMS_PER_PAGE, "claims_page")
     # The claims show owners' contacts: each one shown is logged, as on a found dog's page.
-    services.log_contact_views(request.user, [claim.owner for claim in open_claims], request.path)
-    found_this_month = FoundReport.objects.filter(found_at__gte=month_start).count()
-    reunited_this_month = Reunion.objects.filter(confirmed_at__gte=month_start).count()
-    return render(
-        request,
-        "reunions/dashboard.html",
-        {
-            "open_found": open_found,
-            "open_claims": open_claims,
-            "awaiting": awaiting,
-            "lost_without_matches": lost_without_matches,
-            "recent_reunions": recent_reunions,
-            "counts": {
-                "open_found": open_found.paginator.count,
-                "open_lost": LostReport.objects.open().count(),
-                "found_this_month": found_this_month,
-                "reunited_this_month": reunited_this_month,
-                "return_rate": round(100 * reunited_this_month / found_this_month) if found_this_month else None,
-            },
-        },
-    )
+    show_claim_contacts = log_contact_views(request.user, [claim.owner for claim in open_claims], request.path)
+    context = {
+        "open_found": open_found,
+        "open_claims": open_claims,
+        "show_claim_contacts": show_claim_contacts,
+        "awaiting": paginate(request, awaiting, AWAITING_REVIEW_PER_PAGE, "review_page"),
+        "lost_without_matches": paginate(
+            request, LostReport.objects.without_candidates(), LOST_WITHOUT_MATCHES_PER_PAGE, "lost_page"
+        ),
+        "recent_reunions": paginate(request, Reunion.objects.recent(), REUNIONS_PER_PAGE, "reunions_page"),
+        "counts": _monthly_counts(open_found.paginator.count),
+    }
+    return render(request, "reunions/dashboard.html", context)
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def found_create(request: HttpRequest) -> HttpResponse:
-    _staff_only(request)
     dog_form = FoundDogForm(request.POST or None, request.FILES or None, prefix="dog")
     report_form = FoundReportForm(request.POST or None, prefix="report")
     if request.method == "POST" and dog_form.is_valid() and report_form.is_valid():
@@ -126,32 +91,28 @@ def found_create(request: HttpRequest) -> HttpResponse:
     return render(request, "reunions/found_form.html", {"dog_form": dog_form, "report_form": report_form})
 
 
-@login_required
+@staff_required
 def found_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff_only(request)
     report = get_object_or_404(FoundReport.objects.select_related("dog", "shelter"), pk=pk)
     filter_form = MatchFilterForm(request.GET or None)
     strong, weak, error = _ranked(matching.rank_dogs_for_found, report, filter_form.filters())
-    services.log_contact_views(request.user, [c.dog.owner for c in strong + weak], request.path)
-    return render(
-        request,
-        "reunions/found_detail.html",
-        {
-            "report": report,
-            "photos": report.dog.photos.all(),
-            "filter_form": filter_form,
-            "strong": strong,
-            "weak": weak,
-            "error": error,
-            "threshold": matching.match_threshold(),
-        },
-    )
+    show_contacts = log_contact_views(request.user, [c.dog.owner for c in strong + weak], request.path)
+    context = {
+        "report": report,
+        "photos": report.dog.photos.all(),
+        "filter_form": filter_form,
+        "strong": strong,
+        "weak": weak,
+        "error": error,
+        "show_contacts": show_contacts,
+        "threshold": matching.match_threshold(),
+    }
+    return render(request, "reunions/found_detail.html", context)
 
 
-@login_required
+@staff_required
 @require_POST
 def review(request: HttpRequest, pk: int, dog_pk: int) -> HttpResponse:
-    _staff_only(request)
     report = get_object_or_404(FoundReport.objects.open(), pk=pk)
     dog = get_object_or_404(Dog.objects.registered(), pk=dog_pk)
     if request.POST.get("decision") == "confirm":
@@ -166,14 +127,10 @@ def review(request: HttpRequest, pk: int, dog_pk: int) -> HttpResponse:
     return redirect(report)
 
 
-def _own_dog(request: HttpRequest, dog_pk: int) -> Dog:
-    return get_object_or_404(Dog.objects.owned_by(request.user), pk=dog_pk)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def lost_create(request: HttpRequest, dog_pk: int) -> HttpResponse:
-    dog = _own_dog(request, dog_pk)
+    dog = own_dog(request.user, dog_pk)
     form = LostReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         report = form.save(commit=False)
@@ -188,23 +145,20 @@ def lost_create(request: HttpRequest, dog_pk: int) -> HttpResponse:
 def lost_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(LostReport.objects.select_related("dog__owner"), pk=pk)
     is_owner = report.dog.owner is not None and report.dog.owner.user_id == request.user.pk
-    if not (is_owner or can_see_contacts(request.user)):
+    if not (is_owner or is_shelter_staff(request.user)):
         raise Http404
     filter_form = MatchFilterForm(request.GET or None)
     strong, weak, error = _ranked(matching.rank_found_for_lost, report, filter_form.filters())
-    return render(
-        request,
-        "reunions/lost_detail.html",
-        {
-            "report": report,
-            "filter_form": filter_form,
-            "strong": strong,
-            "weak": weak,
-            "error": error,
-            "is_owner": is_owner,
-            "threshold": matching.match_threshold(),
-        },
-    )
+    context = {
+        "report": report,
+        "filter_form": filter_form,
+        "strong": strong,
+        "weak": weak,
+        "error": error,
+        "is_owner": is_owner,
+        "threshold": matching.match_threshold(),
+    }
+    return render(request, "reunions/lost_detail.html", context)
 
 
 @login_required
@@ -221,11 +175,37 @@ def found_photo(request: HttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(
         DogPhoto.objects.filter(dog__kind=Dog.Kind.FOUND, dog__found_report__status=FoundReport.Status.OPEN), pk=pk
     )
-    with photo.image.open("rb") as handle:
-        image = Image.open(handle)
-        image.load()
-    response = HttpResponse(encode_public_copy(prepare_image(image), max_side=1024), content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "public, max-age=3600"
-    response["Expires"] = (timezone.now() + timedelta(hours=1)).strftime("%a, %d %b %Y %H:%M:%S GMT")
-    return response
+    return copy_response(photo.image, max_side=COMPARE_SIDE, cache_control="public, max-age=3600")
+
+
+# --- Owners' claims, for staff -----------------------------------------------------------
+
+
+def _claim(pk: int) -> Claim:
+    return get_object_or_404(Claim.objects.for_review(), pk=pk)
+
+
+@staff_required
+def claim_found_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    photo = _claim(pk).found_report.dog.photos.first()
+    if photo is None:
+        raise Http404("The found dog has no photo.")
+    return copy_response(photo.image, max_side=COMPARE_SIDE, cache_control="private, max-age=600")
+
+
+@staff_required
+def claim_owner_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim(pk)
+    file = claim.claim_photo if claim.claim_photo else (claim.dog_photo.image if claim.dog_photo else None)
+    if not file:
+        raise Http404("The claim has no photo.")
+    return copy_response(file, max_side=COMPARE_SIDE, cache_control="private, max-age=600")
+
+
+@staff_required
+@require_POST
+def claim_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim(pk)
+    services.resolve_claim(claim, request.user)
+    messages.success(request, f"The claim by {claim.owner.name} is resolved.")
+    return redirect(reverse("reunions:dashboard") + "#claims")

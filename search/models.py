@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models, transaction
 from django.db.models import F
+from django.utils import timezone
 
 
 class IndexGeneration(models.Model):
@@ -29,6 +30,10 @@ class PendingIndexUpdateQuerySet(models.QuerySet):
     def failing(self) -> PendingIndexUpdateQuerySet:
         return self.filter(attempts__gt=0)
 
+    def due(self, now) -> PendingIndexUpdateQuerySet:
+        """Past their back-off and not held by a live worker."""
+        return self.filter(next_attempt_at__lte=now).exclude(locked_until__gt=now)
+
     def backlog(self) -> dict:
         """What staff are shown: how many changes wait, and the latest reason."""
         latest = self.failing().order_by("-updated_at").values_list("last_error", flat=True).first()
@@ -36,12 +41,13 @@ class PendingIndexUpdateQuerySet(models.QuerySet):
 
 
 class PendingIndexUpdate(models.Model):
-    """The outbox: a photo whose index entry must be brought in line with the database.
+    """The outbox: a photo whose embedding or index entry must be brought in line with the database.
 
     Written in the same transaction as the change, so a crash or an unreachable
-    index loses nothing. What to do is read from the database when the row is
-    applied: a photo that still exists is upserted, one that is gone is deleted,
-    so retries are idempotent and a delete is never undone by an older upsert.
+    index loses nothing; the background worker applies it. What to do is read from
+    the database when the row is applied: a photo without a current embedding is
+    embedded, one that exists is upserted, one that is gone is deleted, so retries
+    are idempotent and a delete is never undone by an older upsert.
     """
 
     photo_id = models.BigIntegerField(unique=True)
@@ -50,6 +56,10 @@ class PendingIndexUpdate(models.Model):
     revision = models.PositiveIntegerField(default=1)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Exponential back-off after a failure; a worker holds the row until `locked_until`.
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    locked_by = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,27 +1,31 @@
-"""Keeping the vector index in step with the database.
+"""Keeping embeddings and the vector index in step with the database.
 
-The database is the source of truth. A change to a photo writes an outbox row
-(`PendingIndexUpdate`) in the same transaction; after the commit the row is
-applied. If the model or the index is unavailable, the row stays with its error
-and is retried by later writes and by `manage.py sync_index`.
+The database is the source of truth. A change to a photo or its dog writes an outbox row
+(`PendingIndexUpdate`) in the same transaction (search.receivers). The background worker
+drains the outbox (`drain`): photos without a current embedding are embedded in one batch,
+the rest of each document is read from the database, and the index is written. A web
+request never embeds a stored photo and never writes to the index.
+
+If the model or the index is unavailable, the rows stay, with their error, and come back
+after an exponential back-off; a row is cleared only if the photo did not change again
+while it was being applied.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
 from dogs.models import DogPhoto
-from dogs.photo_files import EMBEDDING_DRAFT_SIZE
+from dogs.photos import EMBEDDING_DRAFT_SIZE, open_stored
+from worker.loop import backoff, lease_end
 
 from .backends.base import IndexUnavailable
 from .documents import document_for
@@ -30,8 +34,6 @@ from .index import get_index
 from .models import PendingIndexUpdate
 
 logger = logging.getLogger(__name__)
-
-RETRY_BATCH = 50
 
 
 @dataclass
@@ -42,131 +44,126 @@ class SyncResult:
     errors: list[str] = field(default_factory=list)
 
 
-_batch = threading.local()
-
-
-@contextmanager
-def batched() -> Iterator[None]:
-    """Apply the changes made inside the block together after commit, in one index request."""
-    outer = getattr(_batch, "photo_ids", None)
-    if outer is not None:
-        yield
-        return
-    _batch.photo_ids = collected = set()
-    try:
-        yield
-    finally:
-        _batch.photo_ids = None
-    if collected:
-        transaction.on_commit(partial(apply_after_commit, sorted(collected)), robust=True)
-
-
 def photos_changed(photo_ids: Iterable[int]) -> None:
-    """Record that these photos' index entries must be refreshed, and refresh them after commit."""
-    photo_ids = sorted(set(photo_ids))
-    if not photo_ids:
-        return
-    for photo_id in photo_ids:
+    """Record, in the current transaction, that these photos' embeddings and index entries must be refreshed."""
+    for photo_id in sorted(set(photo_ids)):
         _record(photo_id)
-    collecting = getattr(_batch, "photo_ids", None)
-    if collecting is not None:
-        collecting.update(photo_ids)
-    else:
-        transaction.on_commit(partial(apply_after_commit, photo_ids), robust=True)
+
+
+def dog_changed(dog_id: int) -> None:
+    photos_changed(DogPhoto.objects.filter(dog_id=dog_id).values_list("pk", flat=True))
 
 
 def _record(photo_id: int) -> None:
-    if PendingIndexUpdate.objects.filter(photo_id=photo_id).update(revision=F("revision") + 1):
+    # A photo already waiting gets a new revision and is due again at once, whatever its back-off.
+    now = timezone.now()
+    changed = PendingIndexUpdate.objects.filter(photo_id=photo_id)
+    if changed.update(revision=F("revision") + 1, next_attempt_at=now):
         return
     try:
         with transaction.atomic():
-            PendingIndexUpdate.objects.create(photo_id=photo_id)
-    except IntegrityError:  # another request recorded it first
-        PendingIndexUpdate.objects.filter(photo_id=photo_id).update(revision=F("revision") + 1)
+            PendingIndexUpdate.objects.create(photo_id=photo_id, next_attempt_at=now)
+    except IntegrityError:  # another transaction recorded it first
+        changed.update(revision=F("revision") + 1, next_attempt_at=now)
 
 
-def apply_after_commit(photo_ids: Sequence[int]) -> None:
-    result = apply_pending(photo_ids)
-    if not result.failed and PendingIndexUpdate.objects.failing().exists():
-        # The index answers again: catch up on earlier failures too.
-        apply_pending(limit=RETRY_BATCH)
+def is_current(photo_ids: Sequence[int]) -> bool:
+    """True when none of these photos waits for an embedding or an index write."""
+    return not PendingIndexUpdate.objects.filter(photo_id__in=photo_ids).exists()
+
+
+def drain(worker_id: str) -> int:
+    """The worker's part: claim a batch of due rows under a lease and apply them. Returns how many."""
+    rows = _claim(worker_id, settings.WORKER_BATCH_SIZE)
+    if rows:
+        apply(rows)
+    return len(rows)
+
+
+def _claim(worker_id: str, limit: int) -> list[PendingIndexUpdate]:
+    now = timezone.now()
+    with transaction.atomic():
+        due = PendingIndexUpdate.objects.due(now).select_for_update(skip_locked=True).order_by("pk")
+        rows = list(due[:limit])
+        PendingIndexUpdate.objects.filter(pk__in=[row.pk for row in rows]).update(
+            locked_until=lease_end(), locked_by=worker_id
+        )
+    return rows
 
 
 def open_for_embedding(photo: DogPhoto) -> Image.Image:
-    with photo.image.open("rb") as handle:
-        image = Image.open(handle)
-        image.draft("RGB", (EMBEDDING_DRAFT_SIZE, EMBEDDING_DRAFT_SIZE))
-        image.load()
-    return image
+    return open_stored(photo.image, max_side=EMBEDDING_DRAFT_SIZE)
 
 
-def embed_photos(photos: Sequence[DogPhoto]) -> None:
-    """Embed photos in one batch and store the vectors without sending signals."""
-    if not photos:
-        return
+def embed_photos(photos: Sequence[DogPhoto]) -> dict[int, str]:
+    """Embed photos in one batch and store the vectors without sending signals.
+
+    Returns the photos that could not be read, with the reason; the others are embedded.
+    Raises ModelUnavailable when the model cannot be loaded.
+    """
     model = active_model_name()
-    vectors = embed_images([open_for_embedding(photo) for photo in photos])
-    for photo, vector in zip(photos, vectors, strict=True):
-        photo.set_vector(vector, model)
-    # One UPDATE per batch of rows, and bulk_update sends no signals.
-    DogPhoto.objects.bulk_update(photos, ["embedding", "embedding_model"], batch_size=500)
+    readable, images, unreadable = [], [], {}
+    for photo in photos:
+        try:
+            images.append(open_for_embedding(photo))
+            readable.append(photo)
+        except OSError as exc:  # a stored file went missing or unreadable
+            unreadable[photo.pk] = f"Could not read the stored photo: {exc}"
+    if readable:
+        for photo, vector in zip(readable, embed_images(images), strict=True):
+            photo.set_vector(vector, model)
+        # One UPDATE per batch of rows, and bulk_update sends no signals.
+        DogPhoto.objects.bulk_update(readable, ["embedding", "embedding_model"], batch_size=500)
+    return unreadable
 
 
-def apply_pending(photo_ids: Sequence[int] | None = None, *, limit: int | None = 500) -> SyncResult:
-    pending = PendingIndexUpdate.objects.order_by("pk")
-    if photo_ids is not None:
-        pending = pending.filter(photo_id__in=photo_ids)
-    rows = list(pending[:limit] if limit else pending)
-    result = SyncResult()
-    if not rows:
-        return result
-
+def apply(rows: Sequence[PendingIndexUpdate]) -> SyncResult:
+    """Bring these photos' embeddings and index entries in line with the database."""
     model = active_model_name()
-    photos = DogPhoto.objects.filter(pk__in=[row.photo_id for row in rows]).select_related("dog")
-    photos_by_id = {photo.pk: photo for photo in photos}
-    embed_error = ""
-    stale = [p for p in photos_by_id.values() if p.embedding is None or p.embedding_model != model]
+    photos = {p.pk: p for p in DogPhoto.objects.filter(pk__in=[row.photo_id for row in rows]).select_related("dog")}
+    failures: dict[int, str] = {}
+    stale = [p for p in photos.values() if p.embedding is None or p.embedding_model != model]
     if stale:
         try:
-            embed_photos(stale)
+            failures.update(embed_photos(stale))
         except ModelUnavailable as exc:
-            embed_error = str(exc)
-        except OSError as exc:  # a stored file went missing or unreadable
-            embed_error = f"Could not read a stored photo: {exc}"
-
-    ready = [p for p in photos_by_id.values() if p.embedding is not None and p.embedding_model == model]
-    gone = [row.photo_id for row in rows if row.photo_id not in photos_by_id]
+            failures.update(dict.fromkeys((p.pk for p in stale), str(exc)))
+    ready = [p for p in photos.values() if p.pk not in failures]
+    gone = [row.photo_id for row in rows if row.photo_id not in photos]
     try:
         index = get_index()
         index.upsert([document_for(photo) for photo in ready])
         index.delete(gone)
     except IndexUnavailable as exc:
-        logger.warning("Index unavailable; %d change(s) kept for retry: %s", len(rows), exc)
-        _record_failure(rows, str(exc))
-        result.failed = len(rows)
-        result.errors.append(str(exc))
-        return result
+        return _settle(rows, dict.fromkeys((row.photo_id for row in rows), str(exc)), SyncResult())
+    return _settle(rows, failures, SyncResult(indexed=len(ready), deleted=len(gone)))
 
-    ready_ids = {photo.pk for photo in ready}
-    done, not_embedded = [], []
+
+def _settle(rows: Sequence[PendingIndexUpdate], failures: dict[int, str], result: SyncResult) -> SyncResult:
     for row in rows:
-        (done if row.photo_id in ready_ids or row.photo_id in gone else not_embedded).append(row)
-    for row in done:
-        # Only clear the request we applied: a newer change keeps its row.
-        PendingIndexUpdate.objects.filter(pk=row.pk, revision=row.revision).delete()
-    if not_embedded:
-        logger.warning("Embedding failed; %d photo(s) kept for retry: %s", len(not_embedded), embed_error)
-        _record_failure(not_embedded, embed_error)
-        result.errors.append(embed_error)
-    result.indexed, result.deleted, result.failed = len(ready), len(gone), len(not_embedded)
+        if row.photo_id in failures:
+            _record_failure(row, failures[row.photo_id])
+            continue
+        # Only the revision applied is cleared: a newer change keeps its row, released for the next pass.
+        if not PendingIndexUpdate.objects.filter(pk=row.pk, revision=row.revision).delete()[0]:
+            PendingIndexUpdate.objects.filter(pk=row.pk).update(locked_until=None, locked_by="")
+    result.failed, result.errors = len(failures), sorted(set(failures.values()))
+    if failures:
+        logger.warning("%d index change(s) kept for retry: %s", len(failures), "; ".join(result.errors)[:500])
     return result
 
 
-def _record_failure(rows: Sequence[PendingIndexUpdate], error: str) -> None:
-    PendingIndexUpdate.objects.filter(pk__in=[row.pk for row in rows]).update(
-        attempts=F("attempts") + 1, last_error=error[:2000], updated_at=timezone.now()
-    )
-
-
-def reindex_dog(dog_id: int) -> None:
-    photos_changed(DogPhoto.objects.filter(dog_id=dog_id).values_list("pk", flat=True))
+def _record_failure(row: PendingIndexUpdate, error: str) -> None:
+    attempts = row.attempts + 1
+    same_revision = PendingIndexUpdate.objects.filter(pk=row.pk, revision=row.revision)
+    if not same_revision.update(
+        attempts=attempts,
+        last_error=error[:2000],
+        next_attempt_at=timezone.now() + backoff(attempts),
+        locked_until=None,
+        locked_by="",
+    ):
+        # Changed again meanwhile: due at once, like any new change.
+        PendingIndexUpdate.objects.filter(pk=row.pk).update(
+            attempts=attempts, last_error=error[:2000], locked_until=None, locked_by=""
+        )

@@ -1,9 +1,9 @@
-"""`/health/` for load balancers and monitoring: database, vector index, embedding model.
+"""`/health/` for load balancers and monitoring: database, vector index, embedding model, background worker.
 
-200 with status "ok", or "degraded" when the index or the model is down (owners can
-still register dogs; changes wait in the outbox); 503 with "down" when the database
-is unreachable. The check is cheap: one `SELECT 1`, one short Elasticsearch request,
-and the model's state as this process knows it; it never loads the model.
+200 with status "ok", or "degraded" when the index or the model is down, or the worker is
+behind (owners can still register dogs; changes wait in the outbox); 503 with "down" when
+the database is unreachable. The check is cheap: a few small queries, one short
+Elasticsearch request, and the model's state as this process knows it; it never loads the model.
 
 The endpoint is public, so error texts are sanitised: credentials in URLs and the
 configured secrets are masked.
@@ -16,13 +16,16 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Min
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from search.embeddings import model_status
 from search.index import get_index
 from search.models import PendingIndexUpdate
+from worker.models import Heartbeat, QueuedTask
 
 # A load balancer probes every few seconds; a slow index must not make the probe time out.
 INDEX_TIMEOUT_S = 2.0
@@ -98,16 +101,42 @@ def check_model() -> dict:
     }
 
 
+def _age_seconds(moment) -> float | None:
+    return None if moment is None else round((timezone.now() - moment).total_seconds(), 1)
+
+
+def check_worker(database_ok: bool) -> dict:
+    """The newest heartbeat and the oldest change still waiting: degraded when either is too old."""
+    if not database_ok:
+        return {"ok": False, "heartbeat_age_s": None, "oldest_pending_age_s": None}
+    try:
+        beat = Heartbeat.latest()
+        waiting = [
+            PendingIndexUpdate.objects.aggregate(oldest=Min("created_at"))["oldest"],
+            QueuedTask.objects.waiting().aggregate(oldest=Min("enqueued_at"))["oldest"],
+        ]
+    except Exception as exc:  # noqa: BLE001 - e.g. migrations not applied yet; reported, not raised
+        return {"ok": False, "error": _error(exc)}
+    oldest = min((moment for moment in waiting if moment is not None), default=None)
+    heartbeat_age, pending_age = _age_seconds(beat.beat_at if beat else None), _age_seconds(oldest)
+    stale = settings.WORKER_STALE_SECONDS
+    behind = pending_age is not None and pending_age > stale
+    silent = pending_age is not None and (heartbeat_age is None or heartbeat_age > stale)
+    return {"ok": not (behind or silent), "heartbeat_age_s": heartbeat_age, "oldest_pending_age_s": pending_age}
+
+
 @require_safe
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
     database = check_database()
     index = check_index(database["ok"])
     model = check_model()
+    worker = check_worker(database["ok"])
     if not database["ok"]:
         status, code = "down", 503
-    elif not (index["ok"] and model["ok"]):
+    elif not (index["ok"] and model["ok"] and worker["ok"]):
         status, code = "degraded", 200
     else:
         status, code = "ok", 200
-    return JsonResponse({"status": status, "database": database, "index": index, "model": model}, status=code)
+    body = {"status": status, "database": database, "index": index, "model": model, "worker": worker}
+    return JsonResponse(body, status=code)

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_tasks",
+    "worker",
     "dogs",
     "search",
     "reunions",
@@ -115,6 +117,15 @@ DATABASES = {
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers (web workers, the background worker, a rebuild): readers never block the
+    # writer (WAL), a writer takes the lock when its transaction starts (IMMEDIATE) instead of failing
+    # "database is locked" half-way, and waits up to SQLITE_TIMEOUT seconds for it.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": envint("SQLITE_TIMEOUT", 20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -221,6 +232,20 @@ ELASTICSEARCH_RESCORE_OVERSAMPLE = envfloat("ELASTICSEARCH_RESCORE_OVERSAMPLE", 
 ELASTICSEARCH_BULK_CHUNK_SIZE = envint("ELASTICSEARCH_BULK_CHUNK_SIZE", 500)
 # Make each write searchable at once (a refresh per write: for tests and very small sites).
 ELASTICSEARCH_REFRESH_ON_WRITE = envbool("ELASTICSEARCH_REFRESH_ON_WRITE", False)
+
+# The background worker (`manage.py run_worker`): tasks are written in the request's transaction
+# and run there, with retries. WORKER_DRAINS are the other queues it empties on each pass.
+TASKS = {"default": {"BACKEND": "worker.backend.OutboxBackend"}}
+WORKER_DRAINS = ["search.sync.drain"]
+WORKER_ON_START: list[str] = []
+WORKER_POLL_SECONDS = envfloat("WORKER_POLL_SECONDS", 0.5)
+WORKER_BATCH_SIZE = envint("WORKER_BATCH_SIZE", 32)
+WORKER_LEASE_SECONDS = envint("WORKER_LEASE_SECONDS", 300)
+WORKER_RETRY_BASE_SECONDS = envfloat("WORKER_RETRY_BASE_SECONDS", 2.0)
+WORKER_RETRY_MAX_SECONDS = envfloat("WORKER_RETRY_MAX_SECONDS", 600.0)
+WORKER_MAX_ATTEMPTS = envint("WORKER_MAX_ATTEMPTS", 25)
+# /health/ says "degraded" when the oldest pending change or the newest heartbeat is older than this.
+WORKER_STALE_SECONDS = envint("WORKER_STALE_SECONDS", 60)
 
 # Lost and found. Similarities below MATCH_THRESHOLD are listed as weak matches and
 # raise no alert. Unset, it follows the active model (see MATCH_THRESHOLDS and the README).

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission, User
 
+from dogs.forms import check_upload
 from dogs.models import Dog, Owner
-from dogs.photo_files import open_checked_photo
 from dogs.services import register_dog
+from worker.loop import drain
 
 from .support.photos import photo_upload
 
@@ -39,11 +40,14 @@ def make_staff(username: str = "sam") -> User:
     return user
 
 
-def make_dog(owner: Owner, name: str = "Rex", seeds: tuple[int, ...] = (1,), **fields) -> Dog:
-    uploads = []
-    for seed in seeds:
-        upload = photo_upload(seed)
-        uploads.append((upload, open_checked_photo(upload)))
+def checked_uploads(seeds: tuple[int, ...]) -> list:
+    return [check_upload(photo_upload(seed)) for seed in seeds]
+
+
+def make_dog(owner: Owner, name: str = "Rex", seeds: tuple[int, ...] = (1,), index: bool = True, **fields) -> Dog:
+    """A registered dog with one photo per seed; with `index`, the worker has embedded and indexed them."""
     dog = Dog(name=name, **fields)
-    register_dog(dog, owner, uploads)
+    register_dog(dog, owner, checked_uploads(seeds))
+    if index:
+        drain()
     return dog

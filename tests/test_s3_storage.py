@@ -7,7 +7,6 @@ import uuid
 
 import numpy as np
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 from storages.backends.s3 import S3Storage
@@ -81,8 +80,9 @@ def test_it_stores_a_registered_dogs_photos_in_the_bucket(owner_client, s3_serve
     assert (photos[0].width, photos[0].height) == (320, 240)
 
 
-def test_the_embedding_is_that_of_the_stored_photo(owner_client, s3_server, bucket):
+def test_the_embedding_is_that_of_the_stored_photo(owner_client, s3_server, bucket, run_worker):
     owner_client.post(reverse("dogs:create"), {**DOG, "photos": [photo_upload(3)]})
+    run_worker()  # it reads the photo back from the bucket
 
     photo = DogPhoto.objects.get()
     stored = Image.open(io.BytesIO(_object(s3_server, bucket, photo)))
@@ -91,8 +91,9 @@ def test_the_embedding_is_that_of_the_stored_photo(owner_client, s3_server, buck
     assert get_index().photo_ids() == {photo.pk}
 
 
-def test_sync_index_embeds_photos_by_reading_them_from_the_bucket(owner_client, s3_server, bucket):
+def test_the_worker_embeds_photos_again_by_reading_them_from_the_bucket(owner_client, s3_server, bucket, run_worker):
     owner_client.post(reverse("dogs:create"), {**DOG, "photos": [photo_upload(4)]})
+    run_worker()
     photo = DogPhoto.objects.get()
     expected = photo.vector.copy()
     # As after a model change: the stored vector is gone and the photo waits in the outbox.
@@ -100,12 +101,13 @@ def test_sync_index_embeds_photos_by_reading_them_from_the_bucket(owner_client, 
     get_index().delete([photo.pk])
     from search.sync import photos_changed
 
-    photos_changed([photo.pk])  # autocommit: applied at once, reading the file from S3
+    photos_changed([photo.pk])
+    assert run_worker() == 1, "one change, read from S3, embedded and indexed"
 
     photo.refresh_from_db()
     np.testing.assert_allclose(photo.vector, expected, atol=1e-5)
     assert get_index().photo_ids() == {photo.pk}
-    call_command("sync_index", verbosity=0)  # nothing left to do
+    assert run_worker() == 0, "nothing left to do"
 
 
 def test_the_photo_is_served_from_the_bucket_to_its_owner_and_staff_only(owner_client, client, s3_server, bucket):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dogs.models import Dog
-from dogs.photo_files import open_checked_photo
+from dogs.photos import open_checked_photo
 from reunions import services
 from reunions.models import FoundReport, Shelter
 from tests.factories import make_dog, make_owner, make_staff

@@ -70,10 +70,11 @@ def owner_client(client):
 
 
 @pytest.mark.parametrize("name", ACCEPTED)
-def test_the_dog_form_accepts_what_phones_and_browsers_send(owner_client, name):
+def test_the_dog_form_accepts_what_phones_and_browsers_send(owner_client, name, run_worker):
     upload = SimpleUploadedFile(name, ACCEPTED[name](), "application/octet-stream")
 
     response = owner_client.post(reverse("dogs:create"), {"name": "Rex", "sex": "male", "photos": [upload]})
+    run_worker()
 
     assert response.status_code == 302, response.content.decode()[-3000:]
     photo = DogPhoto.objects.get()

@@ -28,10 +28,11 @@ def seed(tmp_path):
     return seed_file, images
 
 
-def test_it_imports_dogs_owners_and_embedded_photos(seed, capsys):
+def test_it_imports_dogs_owners_and_embedded_photos(seed, capsys, run_worker):
     seed_file, images = seed
 
     call_command("import_dogs", str(seed_file), images=str(images), batch_size=2)
+    run_worker()
 
     assert Dog.objects.count() == 6
     assert sorted(Owner.objects.values_list("name", flat=True)) == ["Ana", "Ben"]

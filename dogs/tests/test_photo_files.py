@@ -1,8 +1,6 @@
-"""Unit tests for dogs.photo_files.
+"""Unit tests for dogs.photos.
 
-Every input is generated in memory.  The module needs no database; when run
-outside the project (``-p no:django``) it configures minimal settings itself,
-inside the project pytest-django's settings are used unchanged.
+Every input is generated in memory; no test needs the database.
 """
 
 from __future__ import annotations
@@ -13,13 +11,6 @@ import struct
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import django
-from django.conf import settings
-
-if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
-    settings.configure(TIME_ZONE="UTC", USE_TZ=True, USE_I18N=False)
-    django.setup()
-
 import pillow_heif
 import pytest
 from django.core.exceptions import ValidationError
@@ -28,7 +19,7 @@ from django.test import override_settings
 from PIL import Image, ImageChops, ImageFile
 from PIL.TiffImagePlugin import IFDRational
 
-from dogs.photo_files import (
+from dogs.photos import (
     CheckedPhoto,
     PhotoMetadata,
     encode_public_copy,
@@ -114,7 +105,7 @@ def test_accepts_supported_formats(fmt: str, kwargs: dict, expected_format: str)
     assert isinstance(checked, CheckedPhoto)
     assert checked.format == expected_format
     assert checked.image.mode == "RGB"
-    assert (checked.width, checked.height) == checked.image.size == (64, 48)
+    assert checked.image.size == (64, 48)
     assert close_to(checked.image.getpixel((5, 5)), BLUE, tolerance=12)
     assert close_to(checked.image.getpixel((50, 40)), RED, tolerance=12)
     assert checked.metadata == PhotoMetadata(None, None, None)
@@ -201,7 +192,7 @@ def test_16_bit_grayscale_png_is_scaled_not_clipped() -> None:
 @pytest.mark.parametrize("size", [(8000, 50), (50, 8000)])
 def test_very_wide_and_very_tall_images(size: tuple[int, int]) -> None:
     checked = open_checked_photo(upload(encode(Image.new("RGB", size, RED), "PNG"), name="x.png"))
-    assert (checked.width, checked.height) == size
+    assert checked.image.size == size
 
 
 def test_decoded_image_carries_no_original_metadata() -> None:
@@ -223,7 +214,7 @@ def test_exif_orientation_6_is_applied() -> None:
     data = encode(two_tone((64, 48)), "JPEG", quality=95, exif=exif_with(orientation=6))
     checked = open_checked_photo(upload(data))
 
-    assert (checked.width, checked.height) == (48, 64)
+    assert checked.image.size == (48, 64)
     # Reference: the same decoded pixels, rotated 90 degrees clockwise.
     reference = Image.open(io.BytesIO(data)).convert("RGB").transpose(Image.Transpose.ROTATE_270)
     assert max_diff(checked.image, reference) == 0
@@ -243,7 +234,7 @@ def test_heic_orientation_is_not_applied_twice() -> None:
     # is reset to 1, so exif_transpose must not rotate a second time.
     data = encode(two_tone((64, 48)), "HEIF", quality=95, exif=exif_with(orientation=6).tobytes())
     checked = open_checked_photo(upload(data, name="a.heic"))
-    assert (checked.width, checked.height) == (48, 64)
+    assert checked.image.size == (48, 64)
     assert close_to(checked.image.getpixel((40, 5)), BLUE, tolerance=16)
 
 
@@ -507,7 +498,7 @@ def test_pixel_limit_comes_from_settings() -> None:
     with override_settings(PHOTO_MAX_PIXELS=10_000):
         error = rejected(data, name="a.png")
     assert error.messages == ["The image is too large (200 x 100 pixels). The maximum is 0.01 megapixels."]
-    assert open_checked_photo(upload(data, name="a.png")).width == 200
+    assert open_checked_photo(upload(data, name="a.png")).image.width == 200
 
 
 def test_rejects_file_over_default_limit() -> None:

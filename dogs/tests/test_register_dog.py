@@ -25,9 +25,13 @@ def owner_client(client):
     return client
 
 
-def test_it_registers_a_dog_with_two_photos_embedded_and_indexed(owner_client):
+def test_it_registers_a_dog_with_two_photos_embedded_and_indexed(owner_client, run_worker):
     response = owner_client.post(reverse("dogs:create"), {**DOG, "photos": [photo_upload(1), photo_upload(2)]})
 
+    # The request only stores: embedding and indexing are the worker's.
+    assert not DogPhoto.objects.filter(embedding__isnull=False).exists()
+    assert PendingIndexUpdate.objects.count() == 2
+    run_worker()
     dog = Dog.objects.get(name="Biscuit")
     assert response.status_code == 302 and response.url == dog.get_absolute_url()
     assert dog.owner == owner_client.owner
@@ -61,7 +65,7 @@ def test_a_bad_file_is_refused_with_its_name_and_nothing_is_stored(owner_client)
     assert 'value="Biscuit"' in response.content.decode()
 
 
-def test_the_owner_can_add_and_delete_photos(owner_client):
+def test_the_owner_can_add_and_delete_photos(owner_client, run_worker):
     owner_client.post(reverse("dogs:create"), {**DOG, "photos": [photo_upload(1)]})
     dog = Dog.objects.get()
 
@@ -70,6 +74,7 @@ def test_the_owner_can_add_and_delete_photos(owner_client):
     first, second = dog.photos.all()
 
     owner_client.post(reverse("dogs:photo_delete", args=[first.pk]))
+    run_worker()
     assert list(dog.photos.all()) == [second]
     assert get_index().photo_ids() == {second.pk}
 
@@ -78,7 +83,7 @@ def test_the_owner_can_add_and_delete_photos(owner_client):
     assert "at least one photo" in response.content.decode()
 
 
-def test_the_owner_can_edit_and_delete_their_dog(owner_client):
+def test_the_owner_can_edit_and_delete_their_dog(owner_client, run_worker):
     owner_client.post(reverse("dogs:create"), {**DOG, "photos": [photo_upload(1)]})
     dog = Dog.objects.get()
 
@@ -86,29 +91,37 @@ def test_the_owner_can_edit_and_delete_their_dog(owner_client):
     dog.refresh_from_db()
     assert dog.name == "Biscuit II"
 
+    run_worker()
+    assert get_index().photo_ids() == {dog.photos.get().pk}
     owner_client.post(reverse("dogs:delete", args=[dog.pk]))
+    run_worker()
     assert not Dog.objects.exists() and not DogPhoto.objects.exists()
     assert get_index().photo_ids() == set()
 
 
-def test_when_the_model_cannot_load_the_dog_is_still_saved(owner_client, settings, tmp_path):
+def test_when_the_model_cannot_load_the_dog_is_still_saved(owner_client, settings, tmp_path, run_worker):
+    from django.utils import timezone
+
     from search import embeddings
-    from search.sync import apply_pending
 
     good_model = settings.CLIP_MODEL
     settings.CLIP_MODEL = str(tmp_path / "no-such-model")
     embeddings.reset()
 
     response = owner_client.post(reverse("dogs:create"), {**DOG, "photos": [photo_upload(1)]}, follow=True)
+    run_worker()
 
     dog = Dog.objects.get()
     assert response.status_code == 200
-    assert "cannot be matched yet" in response.content.decode()
+    assert "Not searchable yet" in response.content.decode()
     assert dog.photos.get().embedding is None
-    assert PendingIndexUpdate.objects.get().attempts >= 1
+    waiting = PendingIndexUpdate.objects.get()
+    assert waiting.attempts >= 1 and "CLIP_MODEL" in waiting.last_error
+    assert waiting.next_attempt_at > timezone.now(), "retried after a back-off, not in a busy loop"
 
     settings.CLIP_MODEL = good_model
     embeddings.reset()
-    apply_pending()
+    PendingIndexUpdate.objects.update(next_attempt_at=timezone.now())  # the back-off has passed
+    run_worker()
     assert not PendingIndexUpdate.objects.exists()
     assert get_index().photo_ids() == {dog.photos.get().pk}

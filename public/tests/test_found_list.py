@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import ExifTags, Image
 
-from dogs.photo_files import open_checked_photo
-from dogs.services import THUMBNAIL_SIDE, add_photos
+from dogs.forms import check_upload
+from dogs.photos import THUMBNAIL_SIDE
+from dogs.services import add_photos
 from reunions.models import FoundReport
 from tests.support.photos import exif_with, image_bytes, make_image
 
@@ -101,14 +102,14 @@ def test_its_thumbnails_carry_no_exif(client, record_found):
     upload = SimpleUploadedFile(
         "gps.jpg", image_bytes(make_image(9, (1600, 1200)), "JPEG", exif=exif_with(gps=GPS, taken="2026:01:01 10:00"))
     )
-    photo = add_photos(found.dog, [(upload, open_checked_photo(upload))]).photos[0]
+    photo = add_photos(found.dog, [check_upload(upload)])[0]
     assert photo.latitude is not None, "the stored original keeps its GPS for staff"
 
     response = client.get(reverse("public:found_thumbnail", args=[photo.pk]))
 
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert response["X-Content-Type-Options"] == "nosniff"
-    served = Image.open(io.BytesIO(response.content))
+    served = Image.open(io.BytesIO(b"".join(response.streaming_content)))
     assert max(served.size) == THUMBNAIL_SIDE
     assert not served.getexif() and "exif" not in served.info
     assert not served.getexif().get_ifd(ExifTags.IFD.GPSInfo)

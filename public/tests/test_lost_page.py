@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import ExifTags, Image
 
-from dogs.photo_files import open_checked_photo
+from dogs.forms import check_upload
 from dogs.services import add_photos
 from reunions.models import LostReport
 from tests.factories import make_dog, make_owner
@@ -70,7 +70,7 @@ def test_its_photos_carry_no_exif(client, lost_luna):
     upload = SimpleUploadedFile(
         "home.jpg", image_bytes(make_image(22), "JPEG", exif=exif_with(gps=gps, taken="2026:01:01 10:00:00"))
     )
-    photo = add_photos(lost_luna.dog, [(upload, open_checked_photo(upload))]).photos[0]
+    photo = add_photos(lost_luna.dog, [check_upload(upload)])[0]
     assert photo.latitude is not None
 
     response = client.get(reverse("public:lost_photo", args=[photo.pk]))

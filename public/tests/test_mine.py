@@ -7,9 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dogs.models import Dog
-from public.models import Claim
 from public.views import MY_CLAIMS_PER_PAGE, MY_LOST_PER_PAGE
-from reunions.models import FoundReport, LostReport
+from reunions.models import Claim, FoundReport, LostReport
 from tests.factories import make_owner
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from public.models import Claim
+from reunions.models import Claim
 from tests.support.photos import photo_upload
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,11 +6,10 @@ import pytest
 from django.utils import timezone
 
 from dogs.models import Dog
-from dogs.photo_files import open_checked_photo
 from reunions import services
 from reunions.models import FoundReport, LostReport, Shelter
-from tests.factories import make_staff
-from tests.support.photos import photo_upload
+from tests.factories import checked_uploads, make_staff
+from worker.loop import drain
 
 
 @pytest.fixture(autouse=True)
@@ -45,12 +44,10 @@ def record_found(staff, shelter):
         )
         if point:
             report.latitude, report.longitude = point
-        uploads = []
-        for seed in seeds:
-            upload = photo_upload(seed)
-            uploads.append((upload, open_checked_photo(upload)))
         dog_fields.setdefault("name", f"Found {seeds[0]}")
-        return services.record_found_dog(report, Dog(**dog_fields), uploads, staff)
+        services.record_found_dog(report, Dog(**dog_fields), checked_uploads(seeds), staff)
+        drain()  # the worker embeds and indexes the photos, then looks for the dog's owner
+        return report
 
     return record
 
@@ -61,6 +58,8 @@ def report_lost():
         lost = LostReport(dog=dog, lost_at=timezone.now() - timedelta(days=days_ago), place="Riverside")
         if point:
             lost.latitude, lost.longitude = point
-        return services.report_lost(lost)
+        services.report_lost(lost)
+        drain()
+        return lost
 
     return report

@@ -119,8 +119,8 @@ def test_it_answers_a_bad_page_number_with_the_first_or_last_page(staff_client, 
 
 
 def test_it_pages_the_owners_claims_and_logs_only_the_contacts_shown(staff_client, staff, shelter):
-    from public.models import Claim
-    from reunions.models import ContactView
+    from dogs.models import ContactView
+    from reunions.models import Claim
 
     report = found(shelter, "Claimed")
     for n in range(OPEN_CLAIMS_PER_PAGE + 1):

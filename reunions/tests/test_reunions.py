@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from dogs.models import Dog, DogPhoto
-from reunions.models import ContactView, FoundReport, LostReport, Reunion
+from dogs.models import ContactView, Dog, DogPhoto
+from reunions.models import FoundReport, LostReport, Reunion
 from search.backends.base import SearchFilters
 from search.embeddings import active_model_name
 from search.index import get_index
@@ -24,8 +24,10 @@ def lost_dog(report_lost):
     return dog
 
 
-def test_confirming_a_match_records_the_reunion_and_closes_everything(client, staff, record_found, lost_dog):
-    from public.models import Claim
+def test_confirming_a_match_records_the_reunion_and_closes_everything(
+    client, staff, record_found, lost_dog, run_worker
+):
+    from reunions.models import Claim
 
     found = record_found(seeds=(21, 22))
     Claim.objects.create(owner=lost_dog.owner, found_report=found, dog_photo=lost_dog.photos.get(), message="Mine!")
@@ -52,6 +54,7 @@ def test_confirming_a_match_records_the_reunion_and_closes_everything(client, st
     assert not found.claims.filter(status="open").exists()
     new_photo = lost_dog.photos.order_by("-pk").first()
     assert new_photo.image.name != found.dog.photos.first().image.name
+    run_worker()
     hits = get_index().search(new_photo.vector, 5, active_model_name(), SearchFilters(kinds=("registered",)))
     assert {h.photo_id for h in hits} >= {p.pk for p in lost_dog.photos.all()}
 
@@ -173,7 +176,7 @@ def test_found_dog_photos_are_served_without_exif(client, record_found):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import ExifTags
 
-    from dogs.photo_files import open_checked_photo
+    from dogs.forms import check_upload
     from tests.support.photos import exif_with, image_bytes, make_image
 
     found = record_found(seeds=(70,))
@@ -188,7 +191,7 @@ def test_found_dog_photos_are_served_without_exif(client, record_found):
     )
     from dogs.services import add_photos
 
-    photo = add_photos(found.dog, [(upload, open_checked_photo(upload))]).photos[0]
+    photo = add_photos(found.dog, [check_upload(upload)])[0]
     assert photo.latitude is not None
 
     response = client.get(reverse("reunions:found_photo", args=[photo.pk]))

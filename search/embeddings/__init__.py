@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 from django.conf import settings
-from PIL import Image, ImageOps
+from PIL import Image
 
 logger = logging.getLogger(__name__)
 
@@ -146,27 +146,12 @@ def reset() -> None:
         _encoder, _encoder_key, _last_error = None, None, ""
 
 
-def prepare_image(image: Image.Image) -> Image.Image:
-    """Upright RGB: EXIF orientation applied, so a rotated phone photo embeds like the upright one."""
-    image = ImageOps.exif_transpose(image)
-    if image.mode != "RGB":
-        if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-            rgba = image.convert("RGBA")
-            background = Image.new("RGB", rgba.size, (255, 255, 255))
-            background.paste(rgba, mask=rgba.getchannel("A"))
-            image = background
-        else:
-            image = image.convert("RGB")
-    return image
-
-
 def embed_images(images: Sequence[Image.Image]) -> np.ndarray:
-    """Embed images in batches; returns an (n, d) float32 array of L2-normalised rows."""
+    """Embed upright RGB images (dogs.photos opens them so) in batches; an (n, d) float32 array of unit rows."""
     encoder = get_encoder()
     if not images:
         return np.zeros((0, encoder.dimension), dtype=np.float32)
-    prepared = [prepare_image(image) for image in images]
-    vectors = np.asarray(encoder.encode_images(prepared), dtype=np.float32)
+    vectors = np.asarray(encoder.encode_images(images), dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
 

@@ -10,8 +10,8 @@ import pytest
 from django.core.files import File
 from PIL import Image, ImageOps
 
+from dogs.forms import check_upload
 from dogs.models import Dog, DogPhoto, Owner
-from dogs.photo_files import open_checked_photo
 from dogs.services import register_dog
 from search import embeddings
 from search.backends.base import IndexUnavailable
@@ -19,6 +19,7 @@ from search.embeddings.efficientnet import EfficientNetLite0Encoder
 from search.services import find_matching_dogs
 from tests.factories import make_dog, make_owner
 from tests.support.sample_photos import cropped, reencoded, rescaled, sample_photos, sample_photos_dir
+from worker.loop import drain
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,11 +43,11 @@ def load(path: Path) -> Image.Image:
 
 
 def register_photo(owner: Owner, path: Path) -> Dog:
-    """Register a dog with one photo file, exactly as the registration form does."""
+    """Register a dog with one photo file, exactly as the registration form does; the worker indexes it."""
     with path.open("rb") as handle:
-        upload = File(handle, name=path.name)
         dog = Dog(name=path.stem)
-        register_dog(dog, owner, [(upload, open_checked_photo(upload))])
+        register_dog(dog, owner, [check_upload(File(handle, name=path.name))])
+    drain()
     return dog
 
 

@@ -61,7 +61,7 @@ def test_an_unloadable_model_stops_before_anything_changes(index_backend, settin
     embeddings.reset()
 
 
-def test_photos_written_while_it_runs_end_up_right(index_backend, bundled_model):
+def test_photos_written_while_it_runs_end_up_right(index_backend, bundled_model, run_worker):
     from django.core.files.base import ContentFile
 
     from search.embeddings import embed_image
@@ -84,6 +84,7 @@ def test_photos_written_while_it_runs_end_up_right(index_backend, bundled_model)
     from search.maintenance import change_model
 
     change_model(batch_size=2, progress=meanwhile)
+    run_worker()  # what changed meanwhile waits in the outbox for the worker
 
     replaced.refresh_from_db()
     from search.sync import open_for_embedding

@@ -15,6 +15,7 @@ from search.embeddings import active_model_name, embed_image
 from search.index import DatabaseSource, get_index
 from tests.factories import make_dog, make_owner
 from tests.support.photos import make_image
+from worker.loop import drain
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,6 +36,7 @@ def registered_dogs():
     for photo in DogPhoto.objects.filter(dog=dogs[2]):
         photo.taken_at = datetime(2026, 6, 2, tzinfo=UTC)
         photo.save()
+    drain()
     return dogs
 
 

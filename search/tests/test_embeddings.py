@@ -7,6 +7,7 @@ import pytest
 from django.test import override_settings
 from PIL import Image
 
+from dogs.photos import upright_rgb
 from search import embeddings
 from tests.support.photos import image_bytes, make_image
 
@@ -40,7 +41,8 @@ def test_an_exif_rotated_copy_embeds_like_the_upright_photo():
     exif[0x0112] = 6  # Orientation: rotate 90 CW to display
     stored = Image.open(io.BytesIO(image_bytes(sideways, "PNG", exif=exif.tobytes())))
 
-    upright_vector, rotated_vector = embeddings.embed_images([upright, stored])
+    # Opened as the app opens every photo (dogs.photos), the turn is applied before embedding.
+    upright_vector, rotated_vector = embeddings.embed_images([upright, upright_rgb(stored)])
     ignoring_exif = embeddings.embed_image(sideways)
 
     assert float(upright_vector @ rotated_vector) > 0.9999

@@ -122,10 +122,11 @@ def test_a_stale_write_cannot_overwrite_a_newer_one(elasticsearch_settings):
     assert index.search(unit(1), 1, MODEL, SearchFilters(breed="Old")) == []
 
 
-def test_a_dog_registered_through_the_form_is_found(client, index_backend):
+def test_a_dog_registered_through_the_form_is_found(client, index_backend, run_worker):
     owner = make_owner()
     client.force_login(owner.user)
     client.post(reverse("dogs:create"), {"name": "Pip", "breed": "Corgi", "sex": "male", "photos": [photo_upload(11)]})
+    run_worker()
     photo = owner.dogs.get().photos.get()
 
     get_index().ensure(len(photo.vector))

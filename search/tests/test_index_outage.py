@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from dogs.models import Dog, DogPhoto
 from search.backends.base import IndexUnavailable
@@ -14,7 +15,7 @@ from search.embeddings import active_model_name
 from search.index import get_index
 from search.maintenance import rebuild_index
 from search.models import PendingIndexUpdate
-from tests.factories import make_owner, make_staff
+from tests.factories import make_dog, make_owner, make_staff
 from tests.support.photos import photo_upload
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.elasticsearch, pytest.mark.slow]
@@ -39,7 +40,7 @@ def assert_index_matches_database():
         np.testing.assert_allclose(stored[pk], photo.vector, atol=1e-6)
 
 
-def test_writes_during_an_outage_are_kept_and_applied_in_order_once_it_ends(client, es):
+def test_writes_during_an_outage_are_kept_and_applied_in_order_once_it_ends(client, es, run_worker):
     owner = make_owner()
     client.force_login(owner.user)
     es.stop()
@@ -61,6 +62,7 @@ def test_writes_during_an_outage_are_kept_and_applied_in_order_once_it_ends(clie
     client.post(reverse("dogs:photo_add", args=[dogs[20].pk]), {"photos": [photo_upload(999)]})
     ghost = dogs[20].photos.order_by("-pk").first()
     client.post(reverse("dogs:photo_delete", args=[ghost.pk]))
+    run_worker()  # while the index is down: everything is embedded, nothing can be indexed
 
     assert Dog.objects.count() == 45
     pending = PendingIndexUpdate.objects.all()
@@ -74,7 +76,8 @@ def test_writes_during_an_outage_are_kept_and_applied_in_order_once_it_ends(clie
     assert "cannot be reached" in page.content.decode()
 
     es.start()
-    call_command("sync_index")
+    PendingIndexUpdate.objects.update(next_attempt_at=timezone.now())  # their back-off has passed
+    run_worker()
 
     assert not PendingIndexUpdate.objects.exists()
     assert_index_matches_database()
@@ -83,23 +86,25 @@ def test_writes_during_an_outage_are_kept_and_applied_in_order_once_it_ends(clie
     assert edited[0].dog_id == dogs[0].pk
 
 
-def test_sync_index_exits_non_zero_while_the_index_is_down(es):
-    make_owner()
-    PendingIndexUpdate.objects.create(photo_id=12345)
+def test_the_worker_keeps_changes_with_a_back_off_while_the_index_is_down(es, run_worker):
+    dog = make_dog(make_owner(), "Rex", seeds=(3,))
+    PendingIndexUpdate.objects.create(photo_id=dog.photos.get().pk)
     es.stop()
 
-    with pytest.raises(SystemExit) as exit_info:
-        call_command("sync_index")
+    assert run_worker() == 1, "tried once, then left for its back-off: the worker does not spin"
 
-    assert exit_info.value.code == 1
-    assert PendingIndexUpdate.objects.get().attempts == 1
+    row = PendingIndexUpdate.objects.get()
+    assert row.attempts == 1 and "unavailable" in row.last_error
+    assert row.next_attempt_at > timezone.now()
+    assert row.locked_until is None, "released for any worker"
 
 
-def test_an_interrupted_rebuild_leaves_the_old_alias_serving_and_a_rerun_completes(client, es):
+def test_an_interrupted_rebuild_leaves_the_old_alias_serving_and_a_rerun_completes(client, es, run_worker):
     owner = make_owner()
     client.force_login(owner.user)
     for i in range(12):
         client.post(reverse("dogs:create"), {"name": f"Dog {i}", "sex": "unknown", "photos": [photo_upload(700 + i)]})
+    run_worker()
     index = ElasticsearchIndex()
     serving = index.concrete_indices()
     probe = Dog.objects.get(name="Dog 4").photos.get()

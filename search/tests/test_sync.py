@@ -21,7 +21,7 @@ def admin_client(client, django_user_model):
     return client
 
 
-def test_a_breed_corrected_in_the_admin_is_reindexed(admin_client, index_backend):
+def test_a_breed_corrected_in_the_admin_is_reindexed(admin_client, index_backend, run_worker):
     dog = make_dog(make_owner(), "Rex", breed="Labrador")
     vector = dog.photos.get().vector
 
@@ -49,6 +49,7 @@ def test_a_breed_corrected_in_the_admin_is_reindexed(admin_client, index_backend
         "photos-0-longitude": "",
     }
     response = admin_client.post(reverse("admin:dogs_dog_change", args=[dog.pk]), data)
+    run_worker()
 
     assert response.status_code == 302, response.content.decode()[:2000]
     index = get_index()
@@ -58,7 +59,7 @@ def test_a_breed_corrected_in_the_admin_is_reindexed(admin_client, index_backend
     assert labrador == []
 
 
-def test_a_photo_replaced_in_the_admin_is_embedded_again(admin_client, index_backend):
+def test_a_photo_replaced_in_the_admin_is_embedded_again(admin_client, index_backend, run_worker):
     dog = make_dog(make_owner(), "Rex", seeds=(1,))
     photo = dog.photos.get()
     old_vector = photo.vector.copy()
@@ -68,6 +69,7 @@ def test_a_photo_replaced_in_the_admin_is_embedded_again(admin_client, index_bac
         reverse("admin:dogs_dogphoto_change", args=[photo.pk]),
         {"dog": dog.pk, "image": new_file, "taken_at_0": "", "taken_at_1": "", "latitude": "", "longitude": ""},
     )
+    run_worker()
 
     assert response.status_code == 302, response.content.decode()[:2000]
     photo.refresh_from_db()
@@ -77,13 +79,15 @@ def test_a_photo_replaced_in_the_admin_is_embedded_again(admin_client, index_bac
     assert top[0].photo_id == photo.pk and top[0].score > 0.999
 
 
-def test_photos_saved_from_code_are_indexed_after_commit(index_backend):
+def test_photos_saved_from_code_are_indexed_by_the_worker(index_backend, run_worker):
     dog = make_dog(make_owner(), "Rex", seeds=(1,))
     photo = dog.photos.get()
     photo.pk = None
     photo.embedding = None
     photo.embedding_model = ""
     photo.save()
+    assert PendingIndexUpdate.objects.filter(photo_id=photo.pk).exists(), "recorded with the save"
+    run_worker()
 
     assert get_index().photo_ids() == set(DogPhoto.objects.values_list("pk", flat=True))
     photo.refresh_from_db()

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from dogs.models import Dog
 from tests.factories import make_dog, make_owner, make_staff
 from tests.support.browser import screenshot
+from worker.loop import drain
 
 from .ui import PASSWORD, expect_images_shown, field, log_in, photo_file
 
@@ -53,6 +54,10 @@ def test_it_lets_an_owner_sign_up_and_register_a_dog_with_two_photos(page, tmp_p
     sign_up_and_register_rex(page, [photo_file(tmp_path, 11), photo_file(tmp_path, 12)], screenshots=True)
 
     expect(page.get_by_role("status")).to_contain_text("Rex is registered with 2 photo(s).")
+    # The page answers before the photos are embedded: that is the background worker's job.
+    expect(page.get_by_text("Not searchable yet")).to_have_count(2)
+    drain()
+    page.reload()
     expect(page.get_by_text("Not searchable yet")).to_have_count(0)
     expect_images_shown(page, "ul.photos img", 2)
     # The owner sees their own contact card, as staff will.

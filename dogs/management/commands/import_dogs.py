@@ -17,13 +17,13 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from dogs.forms import check_upload
 from dogs.models import Dog, Owner
-from dogs.photo_files import EMBEDDING_DRAFT_SIZE, open_checked_photo
 from dogs.services import add_photos_to_dogs
 
 
 class Command(BaseCommand):
-    help = "Import dogs from a seed JSON file with their photos, embedding them in batches."
+    help = "Import dogs from a seed JSON file with their photos; the background worker embeds and indexes them."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", type=Path)
@@ -65,6 +65,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"{verb} {len(entries)} dogs: {created} new, {updated} updated, {photos} photos.")
         )
+        if photos:
+            self.stdout.write("The background worker embeds and indexes the photos (run_worker --until-idle waits).")
 
     def _read(self, file: Path) -> list[dict]:
         try:
@@ -88,15 +90,11 @@ class Command(BaseCommand):
             for dog, path in batch:
                 handle = path.open("rb")
                 handles.append(handle)
-                upload = File(handle, name=path.name)
                 try:
-                    items.append((dog, (upload, open_checked_photo(upload, draft_to=EMBEDDING_DRAFT_SIZE))))
+                    items.append((dog, check_upload(File(handle, name=path.name))))
                 except ValidationError as exc:
                     problems.append(f"{dog.external_id}: {path.name}: {' '.join(exc.messages)}")
-            added = add_photos_to_dogs(items)
-            if added.embedding_error:
-                problems.append(f"Photos stored without embeddings (run sync_index later): {added.embedding_error}")
-            return len(added.photos)
+            return len(add_photos_to_dogs(items))
         finally:
             for handle in handles:
                 handle.close()

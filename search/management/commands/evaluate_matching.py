@@ -20,7 +20,7 @@ from django.test import override_settings
 from PIL import Image
 from tqdm import tqdm
 
-from dogs.photo_files import EMBEDDING_DRAFT_SIZE, open_checked_photo
+from dogs.photos import EMBEDDING_DRAFT_SIZE, open_checked_photo
 from search import evaluation
 from search.embeddings import ModelUnavailable, active_model_name, embed_images, get_encoder
 

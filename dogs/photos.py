@@ -1,10 +1,9 @@
-"""Everything about an uploaded photo's *bytes*.
+"""Every photo's pixels pass through here: uploads checked, stored photos opened, copies made, images served.
 
-This module validates and decodes untrusted uploads, extracts the little
-EXIF metadata we care about (when / where the photo was taken), produces
-metadata-free public copies and generates safe storage names.  It is kept
-free of Django models on purpose so it can be unit-tested (and reused in
-management commands or workers) without a database.
+This module validates and decodes untrusted uploads, extracts the little EXIF
+metadata we care about (when / where the photo was taken), opens stored photos
+upright in 8-bit RGB (the one colour converter), produces metadata-free JPEG
+copies and thumbnails, generates safe storage names, and answers image requests.
 
 Design rules:
 
@@ -35,31 +34,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpResponse
 from PIL import ExifTags, Image, ImageFile, ImageOps
 
-__all__ = [
-    "ALLOWED_FORMATS",
-    "MAX_PIXELS",
-    "MAX_UPLOAD_BYTES",
-    "CheckedPhoto",
-    "PhotoMetadata",
-    "encode_public_copy",
-    "max_pixels",
-    "max_upload_bytes",
-    "open_checked_photo",
-    "safe_upload_name",
-]
-
-# Fallback limits.  The effective values are read from settings at call time
-# (see max_upload_bytes()/max_pixels()) so override_settings works in tests
-# and the module can be imported before settings are configured.
-MAX_UPLOAD_BYTES: int = 15 * 1024 * 1024
-MAX_PIXELS: int = 50_000_000
 # JPEGs decoded for embedding need only cover the model's input: decoding a 12 MP photo at
 # 1/4 or 1/8 scale costs a fraction of the full decode (measured in BENCHMARKS.md).
 EMBEDDING_DRAFT_SIZE = 448
 
 PUBLIC_JPEG_QUALITY = 85
+# Lists and cards show photos at most this large.
+THUMBNAIL_SIDE = 480
 
 # Pillow plugin ids we let Image.open() try.  MPO (multi-picture JPEG, e.g.
 # from some phones/3D cameras) has no plugin id of its own: the JPEG plugin
@@ -100,28 +87,14 @@ _DECODE_ERRORS: tuple[type[BaseException], ...] = (
     Image.DecompressionBombWarning,
 )
 
-# ---------------------------------------------------------------------------
-# Limits
-# ---------------------------------------------------------------------------
-
-
-def _setting(name: str, default: int) -> int:
-    # settings.configured is False when nothing configured Django yet (plain
-    # scripts); fall back to the module default rather than raising.
-    if not settings.configured:
-        return default
-    value = getattr(settings, name, None)
-    return default if value is None else int(value)
-
 
 def max_upload_bytes() -> int:
-    """Effective upload size limit (settings.PHOTO_MAX_UPLOAD_BYTES)."""
-    return _setting("PHOTO_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES)
+    """Read at call time, so a changed setting (and override_settings in tests) takes effect."""
+    return settings.PHOTO_MAX_UPLOAD_BYTES
 
 
 def max_pixels() -> int:
-    """Effective pixel-count limit (settings.PHOTO_MAX_PIXELS)."""
-    return _setting("PHOTO_MAX_PIXELS", MAX_PIXELS)
+    return settings.PHOTO_MAX_PIXELS
 
 
 def _format_bytes(n: int) -> str:
@@ -137,11 +110,6 @@ def _format_bytes(n: int) -> str:
     return f"{n} bytes"
 
 
-# ---------------------------------------------------------------------------
-# Public data types
-# ---------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class PhotoMetadata:
     taken_at: datetime | None
@@ -151,16 +119,13 @@ class PhotoMetadata:
 
 @dataclass(frozen=True)
 class CheckedPhoto:
-    image: Image.Image
+    image: Image.Image  # upright, 8-bit RGB, no metadata
     format: str
     metadata: PhotoMetadata
-    width: int
-    height: int
 
 
-# ---------------------------------------------------------------------------
-# Errors (one place so messages/codes stay consistent)
-# ---------------------------------------------------------------------------
+# An upload (renamed safely) and what checking it found: what the services store.
+CheckedUpload = tuple[File, CheckedPhoto]
 
 
 def _err_empty() -> ValidationError:
@@ -219,10 +184,6 @@ def _err_bomb(size: tuple[int, int] | None, limit: int) -> ValidationError:
     )
 
 
-# ---------------------------------------------------------------------------
-# Content sniffing (only used to choose the right error message)
-# ---------------------------------------------------------------------------
-
 _HEIF_BRANDS = {
     b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis",
     b"hevm", b"hevs", b"mif1", b"msf1",
@@ -253,10 +214,6 @@ def _looks_like_svg(head: bytes, name: str, content_type: str) -> bool:
     return name.lower().endswith((".svg", ".svgz")) or content_type == "image/svg+xml"
 
 
-# ---------------------------------------------------------------------------
-# pillow-heif registration
-# ---------------------------------------------------------------------------
-
 _heif_lock = threading.Lock()
 _heif_registered = False
 
@@ -285,11 +242,6 @@ def _open_formats() -> tuple[str, ...]:
     return tuple(f for f in _OPEN_FORMATS if f in Image.OPEN)
 
 
-# ---------------------------------------------------------------------------
-# Reading the upload
-# ---------------------------------------------------------------------------
-
-
 def _read_limited(uploaded: IO[bytes], limit: int) -> bytes:
     """Read at most limit + 1 bytes, so "too large" is detectable without
     trusting a (client-controlled or absent) size attribute."""
@@ -307,11 +259,6 @@ def _read_limited(uploaded: IO[bytes], limit: int) -> bytes:
 def _rewind(uploaded: Any) -> None:
     with contextlib.suppress(AttributeError, OSError, ValueError):
         uploaded.seek(0)
-
-
-# ---------------------------------------------------------------------------
-# Main entry point
-# ---------------------------------------------------------------------------
 
 
 def open_checked_photo(uploaded: Any, *, draft_to: int | None = None) -> CheckedPhoto:
@@ -417,8 +364,7 @@ def _decode_opened(img: ImageFile.ImageFile, pixel_limit: int, draft_to: int | N
     metadata = _read_metadata(img)
 
     try:
-        _apply_orientation(img)
-        rgb = _to_rgb(img)
+        rgb = upright_rgb(img)
         if rgb is img:
             rgb = img.copy()  # detach from the (soon closed) file
     except _DECODE_ERRORS:
@@ -429,13 +375,7 @@ def _decode_opened(img: ImageFile.ImageFile, pixel_limit: int, draft_to: int | N
     # getexif() on it is empty too.
     rgb.info = {}
 
-    return CheckedPhoto(
-        image=rgb,
-        format=fmt,
-        metadata=metadata,
-        width=rgb.width,
-        height=rgb.height,
-    )
+    return CheckedPhoto(image=rgb, format=fmt, metadata=metadata)
 
 
 def _apply_orientation(img: Image.Image) -> None:
@@ -449,10 +389,6 @@ def _apply_orientation(img: Image.Image) -> None:
         # failure there still leaves the pixels correctly oriented.
         pass
 
-
-# ---------------------------------------------------------------------------
-# Colour conversion
-# ---------------------------------------------------------------------------
 
 _WHITE = (255, 255, 255)
 
@@ -500,10 +436,6 @@ def _high_depth_to_l(img: Image.Image) -> Image.Image:
             scale = 255 / high
     return img.point(lambda v: v * scale).convert("L")
 
-
-# ---------------------------------------------------------------------------
-# EXIF metadata
-# ---------------------------------------------------------------------------
 
 _TAG_DATETIME_ORIGINAL = 0x9003
 _TAG_OFFSET_TIME_ORIGINAL = 0x9011
@@ -583,13 +515,10 @@ def _parse_offset(raw: Any) -> tzinfo | None:
 def _default_tz() -> tzinfo:
     # EXIF times without an offset are camera-local; the shelter's own
     # TIME_ZONE is the best guess we have.
-    name = getattr(settings, "TIME_ZONE", None) if settings.configured else None
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return UTC
+    try:
+        return ZoneInfo(settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def _gps_coordinates(exif: Image.Exif) -> tuple[float, float] | None:
@@ -635,11 +564,6 @@ def _signed_degrees(value: Any, ref: Any, negative_ref: str, bound: float) -> fl
     return degrees
 
 
-# ---------------------------------------------------------------------------
-# Output helpers
-# ---------------------------------------------------------------------------
-
-
 def encode_public_copy(image: Image.Image, *, max_side: int | None = None) -> bytes:
     """Re-encode ``image`` as a metadata-free JPEG (quality 85).
 
@@ -682,3 +606,82 @@ def safe_upload_name(original_name: str, format: str) -> str:
     except KeyError:
         raise ValueError(f"unsupported image format: {format!r}") from None
     return f"{uuid.uuid4().hex}.{ext}"
+
+
+def upright_rgb(image: Image.Image) -> Image.Image:
+    """The image as pages and the model see it: EXIF orientation applied, 8-bit RGB, transparency on white.
+
+    Turns `image` itself upright; may return it.
+    """
+    _apply_orientation(image)
+    return _to_rgb(image)
+
+
+def open_stored(file: FieldFile, *, max_side: int | None = None) -> Image.Image:
+    """A stored photo decoded upright in 8-bit RGB.
+
+    With `max_side`, JPEGs decode at the smallest 1/2, 1/4 or 1/8 scale that keeps both sides
+    at least that large. Raises OSError when the file is missing or cannot be decoded.
+    """
+    _register_heif()
+    try:
+        with file.open("rb") as handle:
+            image = Image.open(handle)
+            if max_side is not None:
+                image.draft("RGB", (max_side, max_side))
+            image.load()
+        return upright_rgb(image)
+    except OSError:
+        raise
+    except _DECODE_ERRORS as exc:
+        raise OSError(f"Cannot decode stored photo {file.name}: {exc}") from exc
+
+
+def public_jpeg(file: FieldFile, max_side: int) -> bytes:
+    """Re-encoded without EXIF (GPS, time, device): the only form in which a photo leaves the site."""
+    return encode_public_copy(open_stored(file, max_side=max_side), max_side=max_side)
+
+
+def ensure_thumbnail(photo) -> FieldFile:
+    """The photo's thumbnail, made on first use and stored, so lists never resize originals again."""
+    if photo.thumbnail:
+        return photo.thumbnail
+    data = public_jpeg(photo.image, THUMBNAIL_SIDE)
+    photo.thumbnail.save(safe_upload_name("", "JPEG"), ContentFile(data), save=False)
+    # update(), not save(): a thumbnail is no change to the photo and needs no re-indexing.
+    type(photo).objects.filter(pk=photo.pk).update(thumbnail=photo.thumbnail.name)
+    return photo.thumbnail
+
+
+_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
+                  "bmp": "image/bmp", "heic": "image/heic"}  # fmt: skip
+
+
+def image_response(content: bytes | FieldFile, *, cache_control: str) -> HttpResponse:
+    """The one way an image leaves the site: bytes are a JPEG we made, a file keeps the type it was stored as.
+
+    The type comes from what was decoded at upload (the stored name's extension), never from
+    sniffing; scripts are off; a missing file is a 404.
+    """
+    if isinstance(content, bytes):
+        response = HttpResponse(content, content_type="image/jpeg")
+    else:
+        try:
+            handle = content.open("rb")
+        except OSError as exc:
+            raise Http404("The photo file is missing.") from exc
+        extension = content.name.rsplit(".", 1)[-1].lower()
+        response = FileResponse(handle, content_type=_CONTENT_TYPES.get(extension, "application/octet-stream"))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["Cache-Control"] = cache_control
+    return response
+
+
+def copy_response(file: FieldFile, *, max_side: int, cache_control: str) -> HttpResponse:
+    """A metadata-free JPEG copy of a stored photo; a missing or unreadable file is a 404."""
+    try:
+        data = public_jpeg(file, max_side)
+    except OSError as exc:
+        raise Http404("The photo file is missing.") from exc
+    return image_response(data, cache_control=cache_control)

@@ -1,4 +1,4 @@
-"""Thin receivers for the public side."""
+"""Thin receivers: a claim's uploaded photo goes with the claim."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dogs.stored_files import delete_after_commit
 from .models import Claim
 
 
-@receiver(post_delete, sender=Claim, dispatch_uid="public.claim_deleted")
+@receiver(post_delete, sender=Claim, dispatch_uid="reunions.claim_deleted")
 def claim_deleted(sender, instance: Claim, **kwargs) -> None:
     # An owner's uploaded photo belongs to the claim: deleted with it, also when a found report
     # or an owner is deleted and the claim goes by cascade.

@@ -1,0 +1,30 @@
+"""Who may do what: the one staff check, and an owner's own dogs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from .models import Dog, is_shelter_staff
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in (else to the login page) and shelter staff (else 403)."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not is_shelter_staff(request.user):
+            raise PermissionDenied("Only shelter staff can do this.")
+        return view(request, *args, **kwargs)
+
+    return login_required(checked)
+
+
+def own_dog(user, pk: int) -> Dog:
+    # 404 rather than 403 for other owners' dogs: ids reveal nothing.
+    return get_object_or_404(Dog.objects.owned_by(user), pk=pk)
