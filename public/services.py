@@ -58,7 +58,7 @@ class ShareMeta:
     image_alt: str = ""
 
 
-# --- What the public may see --------------------------------------------------------------------
+# What the public may see.
 
 
 @dataclass(frozen=True)
@@ -275,7 +275,7 @@ def own_open_lost_reports(user) -> LostReportQuerySet:
     )
 
 
-# --- Owners' photo search of found dogs ---------------------------------------------------------
+# Owners' photo search of found dogs.
 
 
 @dataclass(frozen=True)
@@ -336,7 +336,7 @@ def take_search(user) -> Allowance:
     return Allowance(count <= settings.OWNER_SEARCHES_PER_HOUR, int((window + 1) * 3600 - now) + 1)
 
 
-# --- Claims -------------------------------------------------------------------------------------
+# Claims.
 
 
 def claim_allowance(owner: Owner) -> Allowance:

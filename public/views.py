@@ -55,7 +55,7 @@ def _too_many(request: HttpRequest, message: str, limit: int, allowance: service
     return response
 
 
-# --- Found dogs, for anyone ------------------------------------------------------------------
+# Found dogs, for anyone.
 
 
 def found_list(request: HttpRequest) -> HttpResponse:
@@ -94,7 +94,7 @@ def found_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     return image_response(thumbnail, cache_control="public, max-age=3600")
 
 
-# --- Owners look for their dog -------------------------------------------------------------
+# Owners look for their dog.
 
 
 @login_required
@@ -197,7 +197,7 @@ def lost_share(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "public/lost_share.html", {"form": form, "report": report, "public_url": public_url})
 
 
-# --- Lost dogs their owners chose to show ----------------------------------------------------
+# Lost dogs their owners chose to show.
 
 
 def lost_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -178,7 +178,7 @@ def found_photo(request: HttpRequest, pk: int) -> HttpResponse:
     return copy_response(photo.image, max_side=COMPARE_SIDE, cache_control="public, max-age=3600")
 
 
-# --- Owners' claims, for staff -----------------------------------------------------------
+# Owners' claims, for staff.
 
 
 def _claim(pk: int) -> Claim:

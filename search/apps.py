@@ -7,4 +7,4 @@ class SearchConfig(AppConfig):
 
     def ready(self) -> None:
         # search follows dogs' changes; dogs never imports search.
-        from . import receivers  # noqa: F401
+        from . import checks, receivers  # noqa: F401

@@ -151,7 +151,7 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = env("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 
-# --- Storage: media on local disk under MEDIA_ROOT, or in an S3 bucket (AWS or any S3-compatible store).
+# Storage: media on local disk under MEDIA_ROOT, or in an S3 bucket (AWS or any S3-compatible store).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -182,7 +182,6 @@ if not DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 # Rescan static files per request while developing (and in tests, which run without collectstatic).
 WHITENOISE_AUTOREFRESH = DEBUG
-# --- end of storage
 
 # Photo uploads. Django's own request limits are set to match: file data is not
 # counted by DATA_UPLOAD_MAX_MEMORY_SIZE, so forms enforce the size per file.

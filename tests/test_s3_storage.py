@@ -18,7 +18,7 @@ from tests.factories import make_owner, make_staff
 from tests.support.photos import photo_upload
 from tests.support.s3_server import S3Server
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 DOG = {"name": "Biscuit", "breed": "Beagle", "sex": "female", "colour": "tricolour", "microchip": ""}
 PREFIX = "reunite-media"
@@ -139,16 +139,22 @@ def test_a_photo_missing_from_the_bucket_is_a_404(owner_client, s3_server, bucke
     assert owner_client.get(reverse("dogs:photo_image", args=[photo.pk])).status_code == 404
 
 
-def test_deleting_a_photo_or_the_dog_removes_their_objects(owner_client, s3_server, bucket):
+def test_deleting_a_photo_or_the_dog_removes_their_objects(
+    owner_client, s3_server, bucket, run_worker, django_capture_on_commit_callbacks
+):
     owner_client.post(reverse("dogs:create"), {**DOG, "photos": [photo_upload(7), photo_upload(8), photo_upload(9)]})
+    run_worker()
     dog = Dog.objects.get()
     first, *rest = dog.photos.all()
 
-    owner_client.post(reverse("dogs:photo_delete", args=[first.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(reverse("dogs:photo_delete", args=[first.pk]))
 
     assert _keys(s3_server, bucket) == {f"{PREFIX}/{photo.image.name}" for photo in rest}
 
-    owner_client.post(reverse("dogs:delete", args=[dog.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(reverse("dogs:delete", args=[dog.pk]))
+    run_worker()
 
     assert not Dog.objects.exists()
     assert _keys(s3_server, bucket) == set()

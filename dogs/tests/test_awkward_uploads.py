@@ -16,7 +16,7 @@ from search.index import get_index
 from tests.factories import make_dog, make_owner, make_staff
 from tests.support.photos import exif_with, image_bytes, make_image, png_with_header_size
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def heic() -> bytes:

@@ -9,7 +9,7 @@ from dogs.models import Dog, DogPhoto, Owner
 from search.index import get_index
 from tests.support.photos import make_image
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from search.models import PendingIndexUpdate
 from tests.factories import make_owner
 from tests.support.photos import photo_upload
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 DOG = {"name": "Biscuit", "breed": "Beagle", "sex": "female", "colour": "tricolour", "microchip": "985112000000001"}
 

@@ -11,7 +11,7 @@ from dogs.models import DogPhoto
 from tests.factories import make_owner
 from tests.support.photos import exif_with, image_bytes, make_image
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -44,11 +44,12 @@ def test_other_owners_cannot_fetch_the_thumbnail(client, photo):
     assert client.get(reverse("dogs:photo_thumbnail", args=[photo.pk])).status_code == 404
 
 
-def test_deleting_the_photo_deletes_the_thumbnail_file(client, photo):
+def test_deleting_the_photo_deletes_the_thumbnail_file(client, photo, django_capture_on_commit_callbacks):
     client.get(reverse("dogs:photo_thumbnail", args=[photo.pk]))
     photo.refresh_from_db()
     storage, name = photo.thumbnail.storage, photo.thumbnail.name
 
-    photo.dog.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        photo.dog.delete()
 
     assert not storage.exists(name)

@@ -13,7 +13,7 @@ from reunions.models import Claim
 from tests.factories import make_dog, make_owner
 from tests.support.photos import exif_with, image_bytes, make_image, photo_upload
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -155,14 +155,15 @@ def test_a_bad_claim_photo_gets_a_clear_message_and_nothing_is_stored(client, fo
     assert not Claim.objects.exists()
 
 
-def test_the_owners_uploaded_photo_is_deleted_with_the_claim(client, found, ana):
+def test_the_owners_uploaded_photo_is_deleted_with_the_claim(client, found, ana, django_capture_on_commit_callbacks):
     client.force_login(ana.user)
     assert claim(client, found, photo=photo_upload(21)).status_code == 302
     stored = Claim.objects.get().claim_photo
     storage, name = stored.storage, stored.name
     assert storage.exists(name)
 
-    found.delete()  # the found report goes, and its claims with it by cascade
+    with django_capture_on_commit_callbacks(execute=True):
+        found.delete()  # the found report goes, and its claims with it by cascade
 
     assert not Claim.objects.exists()
     assert not storage.exists(name), "an owner's photo must not outlive their claim"

@@ -15,7 +15,7 @@ from dogs.services import add_photos
 from reunions.models import FoundReport
 from tests.support.photos import exif_with, image_bytes, make_image
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 GPS = {
     ExifTags.GPS.GPSLatitudeRef: "N",

@@ -7,7 +7,7 @@ from reunions.models import FoundReport
 from tests.factories import make_dog, make_owner
 from tests.support.photos import photo_upload
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

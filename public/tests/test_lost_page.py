@@ -14,7 +14,7 @@ from reunions.models import LostReport
 from tests.factories import make_dog, make_owner
 from tests.support.photos import exif_with, image_bytes, make_image
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_it_shows_only_what_the_owner_chose(client, lost_luna):

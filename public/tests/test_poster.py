@@ -10,7 +10,7 @@ from PIL import Image
 
 from tests.factories import make_owner, make_staff
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def public_url(report) -> str:

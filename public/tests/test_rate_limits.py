@@ -9,7 +9,7 @@ from django.utils import timezone
 from reunions.models import Claim
 from tests.support.photos import photo_upload
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def media_files(settings) -> set:

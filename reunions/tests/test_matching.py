@@ -13,7 +13,7 @@ from search.index import get_index
 from tests.factories import make_dog, make_owner
 from tests.support.photos import photo_upload
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 AMSTERDAM, UTRECHT, PARIS = (52.37, 4.90), (52.09, 5.12), (48.86, 2.35)
 

@@ -14,7 +14,7 @@ from search.index import get_index
 from tests.factories import make_dog, make_owner
 from tests.support.photos import photo_upload
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

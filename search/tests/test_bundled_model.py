@@ -21,7 +21,7 @@ from tests.factories import make_dog, make_owner
 from tests.support.sample_photos import cropped, reencoded, rescaled, sample_photos, sample_photos_dir
 from worker.loop import drain
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

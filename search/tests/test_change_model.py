@@ -9,7 +9,7 @@ from search.backends.base import IndexUnavailable
 from search.index import get_index
 from tests.factories import make_dog, make_owner
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from tests.factories import make_dog, make_owner
 from tests.support.photos import make_image
 from worker.loop import drain
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from dogs.models import Dog
 from tests.factories import make_dog, make_owner, make_staff
 from tests.support.photos import photo_upload
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

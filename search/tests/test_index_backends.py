@@ -14,7 +14,7 @@ from search.index import get_index
 from tests.factories import make_owner, make_staff
 from tests.support.photos import photo_upload
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 MODEL = "test-model"
 

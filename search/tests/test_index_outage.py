@@ -18,7 +18,7 @@ from search.models import PendingIndexUpdate
 from tests.factories import make_dog, make_owner, make_staff
 from tests.support.photos import photo_upload
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.elasticsearch, pytest.mark.slow]
+pytestmark = [pytest.mark.django_db, pytest.mark.elasticsearch, pytest.mark.slow]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from search.embeddings import active_model_name
 from search.index import get_index
 from tests.factories import make_dog, make_owner
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

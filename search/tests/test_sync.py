@@ -12,7 +12,7 @@ from search.models import PendingIndexUpdate
 from tests.factories import make_dog, make_owner
 from tests.support.photos import image_bytes, make_image
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

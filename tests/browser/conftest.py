@@ -14,11 +14,6 @@ NAVIGATION_TIMEOUT_MS = 60_000
 ACTION_TIMEOUT_MS = 15_000
 
 
-def pytest_configure(config):
-    # Registered here (pytest.ini is --strict-markers) so the marker lives with the tests that use it.
-    config.addinivalue_line("markers", "browser: drives the real UI in headless Chromium against the live server")
-
-
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     # Kept on the item so the page fixture can screenshot a failed test before closing.

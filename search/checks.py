@@ -1,0 +1,67 @@
+"""Misconfiguration of search, reported by `manage.py check` (and at start-up) instead of at the first request."""
+
+from __future__ import annotations
+
+import numbers
+
+from django.conf import settings
+from django.core.checks import Error, register
+from django.utils.module_loading import import_string
+
+from .embeddings import PRECISIONS
+
+MODELS = ("clip", "efficientnet-lite0")
+
+
+@register()
+def check_search_backend(app_configs, **kwargs) -> list[Error]:
+    name = settings.SEARCH_BACKEND
+    path = settings.SEARCH_BACKENDS.get(name, name)
+    try:
+        import_string(path)
+    except ImportError:
+        choices = ", ".join(sorted(settings.SEARCH_BACKENDS))
+        hint = f"Use one of {choices}, or the dotted path to a VectorIndex class."
+        return [Error(f"SEARCH_BACKEND {name!r} names no index backend.", hint=hint, id="search.E001")]
+    return []
+
+
+@register()
+def check_embedding_model(app_configs, **kwargs) -> list[Error]:
+    errors = []
+    if settings.EMBEDDING_MODEL not in MODELS:
+        errors.append(
+            Error(
+                f"EMBEDDING_MODEL {settings.EMBEDDING_MODEL!r} is not a model Reunite knows.",
+                hint=f"Use one of: {', '.join(MODELS)} (CLIP_MODEL then names the CLIP model or its folder).",
+                id="search.E002",
+            )
+        )
+    if settings.EMBEDDING_PRECISION not in PRECISIONS:
+        errors.append(
+            Error(
+                f"EMBEDDING_PRECISION {settings.EMBEDDING_PRECISION!r} is not a precision.",
+                hint=f"Use one of: {', '.join(PRECISIONS)}.",
+                id="search.E003",
+            )
+        )
+    return errors
+
+
+def _is_similarity(value) -> bool:
+    return isinstance(value, numbers.Real) and -1.0 <= value <= 1.0
+
+
+@register()
+def check_match_thresholds(app_configs, **kwargs) -> list[Error]:
+    thresholds = {"MATCH_THRESHOLD": settings.MATCH_THRESHOLD}
+    thresholds |= {f"MATCH_THRESHOLDS[{model!r}]": value for model, value in settings.MATCH_THRESHOLDS.items()}
+    return [
+        Error(
+            f"{name} is {value!r}, but similarities are cosines between -1 and 1.",
+            hint="Choose it with `manage.py evaluate_matching` on your own photos.",
+            id="search.E004",
+        )
+        for name, value in thresholds.items()
+        if value is not None and not _is_similarity(value)
+    ]
