@@ -4,7 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test test-postgres ci lint format migrations-check
+.PHONY: install run worker test test-fast test-postgres ci lint format migrations-check
+FAST := not slow and not elasticsearch and not browser and not postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,12 +24,22 @@ run: install
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST)
 
+# Everything: the suite on SQLite, then the PostgreSQL-only tests on a throwaway PostgreSQL.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not postgres" $(PYTEST_ARGS)
+	$(BIN)/python -m tests.support.postgres_server run -- $(BIN)/python -m pytest -m postgres $(PYTEST_ARGS)
+
+# The edit-test loop: no servers, no browser, nothing slow (about a minute on 2 cores).
+test-fast: install
+	$(BIN)/python -m pytest -m "$(FAST)" $(PYTEST_ARGS)
 
 # The whole suite against a throwaway PostgreSQL (Debian's postgresql package; installed when missing, as root).
 test-postgres: install
 	$(BIN)/python -m tests.support.postgres_server run -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The background worker alone (make run starts one beside the development server).
+worker: install
+	$(BIN)/python manage.py run_worker
 
 lint: install
 	$(BIN)/ruff check .
