@@ -125,3 +125,25 @@ def test_when_the_model_cannot_load_the_dog_is_still_saved(owner_client, setting
     run_worker()
     assert not PendingIndexUpdate.objects.exists()
     assert get_index().photo_ids() == {dog.photos.get().pk}
+
+
+def test_a_registration_whose_transaction_fails_leaves_no_file_behind(owner_client):
+    from django.core.files.storage import default_storage
+    from django.db import DatabaseError
+
+    from dogs.services import register_dog
+    from tests.factories import checked_uploads
+
+    def files() -> set[str]:
+        return set(default_storage.listdir("dogs/photos/")[1]) if default_storage.exists("dogs/photos/") else set()
+
+    before = files()
+
+    def locked(dog) -> None:  # what SQLite said under load, after both photos were written
+        raise DatabaseError("database is locked")
+
+    with pytest.raises(DatabaseError):
+        register_dog(Dog(name="Rex"), owner_client.owner, checked_uploads((1, 2)), also=locked)
+
+    assert not Dog.objects.exists() and not DogPhoto.objects.exists()
+    assert files() == before, "the two photo files went with the rolled-back rows"
