@@ -76,7 +76,7 @@ def test_check_reports_a_deliberately_stale_document(elasticsearch_settings, cap
     photo = dog.photos.get()
     call_command("search_index", check=True)
     index = ElasticsearchIndex()
-    stored = index.client.get(index=index.alias, id=str(photo.pk))
+    stored = index.client.get(index=index.alias, id=str(photo.pk), source_exclude_vectors=False)
     # Same version, other breed: what a lost update looks like, and what an id-only check missed.
     index.client.index(
         index=index.alias,
