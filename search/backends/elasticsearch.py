@@ -319,7 +319,8 @@ class ElasticsearchIndex:
             mappings["_meta"] = {"reunite": {"progress_at": time.time()}}
             aliases = {self._fill_alias(name): {}} | ({self.marker: {}} if follow_writes else {})
         else:
-            aliases = {self.alias: {}}
+            # One write index: of two processes creating the first index at once, the second is refused.
+            aliases = {self.alias: {"is_write_index": True}}
         self._operations.indices.create(index=name, settings=index_settings, mappings=mappings, aliases=aliases)
         return name
 
@@ -426,11 +427,21 @@ class ElasticsearchIndex:
             layout = self._layout(self.client)
             self._refuse_taken_name(layout)
             if not layout.serving and dimension is not None:
-                self._new_index(dimension)
-                layout = self._layout(self.client)
+                layout = self._create_serving_index(dimension)
         except (ApiError, TransportError) as exc:
             raise _unavailable(exc) from exc
         return ([self.alias] if layout.serving else []) + ([self.marker] if layout.building else [])
+
+    def _create_serving_index(self, dimension: int) -> Layout:
+        try:
+            self._new_index(dimension)
+        except ApiError as exc:
+            layout = self._layout(self.client)
+            if not layout.serving:
+                raise
+            logger.info("Another process created the index at the same moment; using it (%s).", exc)
+            return layout
+        return self._layout(self.client)
 
     def upsert(self, documents: Sequence[IndexDocument], *, repair: bool = False) -> None:
         if not documents:

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from search.backends.base import IndexDocument, SearchFilters
+from search.backends.elasticsearch import ElasticsearchIndex
 from search.embeddings import active_model_name
 from search.index import get_index
 from tests.factories import make_dog, make_owner, make_staff
@@ -177,3 +178,15 @@ def test_documents_keep_the_blogs_field_names_and_no_personal_data(elasticsearch
     text = json.dumps(source)
     for personal in ("Jane Doe", "jane@example.com", "555 0199", "Elm Street"):
         assert personal not in text
+
+
+@pytest.mark.elasticsearch
+def test_of_two_processes_creating_the_first_index_at_once_one_index_serves(elasticsearch_settings):
+    first, second = ElasticsearchIndex(), ElasticsearchIndex()
+    first._new_index(512)  # the other process created it between this one's look-up and its create
+
+    second._create_serving_index(512)
+    second.upsert([doc(1)])
+
+    assert len(second.concrete_indices()) == 1
+    assert second.photo_ids() == {1}
