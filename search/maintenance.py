@@ -1,4 +1,4 @@
-"""Index operations behind the `search_index` command: rebuild and drift check."""
+"""Index operations behind the `search_index` command: rebuild, check and repair."""
 
 from __future__ import annotations
 
@@ -6,42 +6,103 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from dogs.models import DogPhoto
 
 from . import sync
-from .documents import document_for, documents_for_model, indexable_photos
+from .backends.base import DocumentState, HalfBuilt, IndexConflict, Stray
+from .documents import document_for, documents_for_model, expected_states, indexable_photos
 from .embeddings import active_model_name, embed_images, get_encoder
 from .index import get_index
-from .models import IndexGeneration
+from .models import IndexGeneration, PendingIndexUpdate
+
+COMPARED_FIELDS = ("version", "model", "dog_id", "breed", "kind")
 
 
 @dataclass
 class IndexCheck:
-    database: int
-    index: int
+    """The index against the database, document by document (`search_index --check`)."""
+
+    database: int  # photos the index should hold: those embedded with the active model
+    index: int  # documents Reunite wrote that the index holds (strays are counted apart)
     missing: list[int] = field(default_factory=list)  # in the database, not in the index
-    extra: list[int] = field(default_factory=list)  # in the index, gone from the database
+    extra: list[int] = field(default_factory=list)  # in the index, gone from the database (or not embedded)
+    stale: dict[int, list[str]] = field(default_factory=dict)  # photo id -> the fields that differ
+    strays: list[Stray] = field(default_factory=list)  # documents Reunite did not write
+    half_built: list[HalfBuilt] = field(default_factory=list)
+    conflict: str = ""  # an index, not Reunite's alias, holds the index's name
     not_embedded: int = 0  # photos still waiting for an embedding with the active model
+    pending: int = 0  # changes waiting in the outbox: drift in those photos is expected until applied
+    derived: bool = False  # the backend reads the database itself (embedded): nothing can drift
 
     @property
     def in_sync(self) -> bool:
-        return not self.missing and not self.extra
+        problems = (self.missing, self.extra, self.stale, self.strays, self.half_built, self.conflict)
+        return not any(problems)
 
 
-def check_index() -> IndexCheck:
+def _differences(actual: DocumentState, expected: DocumentState) -> list[str]:
+    names = [name for name in COMPARED_FIELDS if getattr(actual, name) != getattr(expected, name)]
+    if expected.vector_digest and actual.vector_digest != expected.vector_digest:
+        names.append("vector")
+    return names
+
+
+def check_index(with_vectors: bool = False) -> IndexCheck:
+    """Compare every document's version, model and dog fields (and vectors, if asked) with the database.
+
+    The index is read before the database. A photo the index holds that the database no longer has
+    was deleted (ids are never reused), and an index copy older than the database's is behind: so
+    what `fix_index` does about them is right even while the app keeps writing.
+    """
     model = active_model_name()
-    expected = set(indexable_photos(model).values_list("pk", flat=True))
-    actual = get_index().photo_ids()
-    return IndexCheck(
+    contents = get_index().inspect(with_vectors)
+    expected = expected_states(model, with_vectors)
+    result = IndexCheck(
         database=len(expected),
-        index=len(actual),
-        missing=sorted(expected - actual),
-        extra=sorted(actual - expected),
+        index=len(expected) if contents.documents is None else len(contents.documents),
+        strays=contents.strays,
+        half_built=contents.half_built,
+        conflict=contents.conflict,
         not_embedded=DogPhoto.objects.needing_embedding(model).count(),
+        pending=PendingIndexUpdate.objects.count(),
+        derived=contents.documents is None,
     )
+    if contents.documents is not None:
+        actual = contents.documents
+        result.missing = sorted(expected.keys() - actual.keys())
+        result.extra = sorted(actual.keys() - expected.keys())
+        for pk in sorted(expected.keys() & actual.keys()):
+            if differences := _differences(actual[pk], expected[pk]):
+                result.stale[pk] = differences
+    return result
+
+
+def fix_index(result: IndexCheck, batch_size: int = 500) -> None:
+    """Repair what `check_index` found, from the database. A naming conflict is left to adopt/replace."""
+    if result.conflict:
+        raise IndexConflict(result.conflict)
+    index = get_index()
+    rewrite = result.missing + list(result.stale)
+    model = active_model_name()
+    for start in range(0, len(rewrite), batch_size):
+        photos = indexable_photos(model).filter(pk__in=rewrite[start : start + batch_size])
+        # `repair`: a damaged copy carrying the database's own version is replaced too.
+        index.upsert([document_for(photo) for photo in photos], repair=True)
+    index.delete(result.extra)
+    index.remove_leftovers(result.strays, [built.name for built in result.half_built if not built.running])
+
+
+def name_taken() -> bool:
+    """Whether an index that is not Reunite's holds the index's name (one cheap request)."""
+    try:
+        get_index().ping(timeout=settings.ELASTICSEARCH_OPERATION_TIMEOUT)
+    except IndexConflict:
+        return True
+    return False
 
 
 def model_dimension(model: str) -> int:
@@ -50,18 +111,19 @@ def model_dimension(model: str) -> int:
     return len(stored) // 4 if stored is not None else get_encoder().dimension
 
 
-def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild from the database's stored vectors; searches keep using the old index until the switch."""
+def rebuild_index(progress: Callable[[int], None] | None = None, *, take_name: bool = False) -> int:
+    """Rebuild from the database's stored vectors; searches keep using the old index until the switch.
+
+    The backend reads the documents only once every later write also reaches the new index (the
+    Elasticsearch backend's building marker), so a change committed while it runs is not lost.
+    `take_name`: an index that is not Reunite's and holds the name is replaced at the switch
+    (`search_index --adopt` / `--replace`).
+    """
     model = active_model_name()
-    started = timezone.now()
     total = indexable_photos(model).count()
-    index = get_index()
-    count = index.rebuild(documents_for_model(model), model_dimension(model), total=total, progress=progress)
-    # Writes that landed in the old index while the new one was filling: replay them.
-    stale = _written_since(started) | _dogs_written_since(started) | _gone_from_database(model)
-    if stale:
-        sync.photos_changed(stale)
-    return count
+    return get_index().rebuild(
+        documents_for_model(model), model_dimension(model), total=total, progress=progress, take_name=take_name
+    )
 
 
 def _written_since(started) -> set[int]:
@@ -119,7 +181,11 @@ def change_model(batch_size: int, progress: Callable[[int], None] | None = None)
             photo.set_vector(vectors[photo.pk], model)
             yield document_for(photo)
 
-    indexed = get_index().rebuild(documents_with_new_vectors(), get_encoder().dimension, total=len(vectors))
+    # Writers meanwhile still write the old model's vectors: they must not reach the new index
+    # (follow_writes=False); the photos they changed are re-synced below, once the new vectors are stored.
+    indexed = get_index().rebuild(
+        documents_with_new_vectors(), get_encoder().dimension, total=len(vectors), follow_writes=False
+    )
 
     with transaction.atomic():
         # A photo written while this ran (added, or its image replaced) was embedded from what

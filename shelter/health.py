@@ -1,9 +1,10 @@
 """`/health/` for load balancers and monitoring: database, vector index, embedding model, background worker.
 
-200 with status "ok", or "degraded" when the index or the model is down, or the worker is
-behind (owners can still register dogs; changes wait in the outbox); 503 with "down" when
-the database is unreachable. The check is cheap: a few small queries, one short
-Elasticsearch request, and the model's state as this process knows it; it never loads the model.
+200 with status "ok", or "degraded" when the index or the model is down, the index's name is
+taken by an index that is not Reunite's, or the worker is behind (owners can still register dogs;
+changes wait in the outbox); 503 with "down" when the database is unreachable. The check is
+cheap: a few small queries, one short Elasticsearch request, and the model's state as this
+process knows it; it never loads the model.
 
 The endpoint is public, so error texts are sanitised: credentials in URLs and the
 configured secrets are masked.
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from search.backends.base import IndexConflict
 from search.embeddings import model_status
 from search.index import get_index
 from search.models import PendingIndexUpdate
@@ -72,9 +74,18 @@ def check_database() -> dict:
 
 
 def check_index(database_ok: bool) -> dict:
+    """The index's part: reachable, and (from the same request) whether its name was taken by another index.
+
+    `conflict` and `error` appear only when there is one, as `error` always did.
+    """
     result: dict = {"ok": True, "backend": settings.SEARCH_BACKEND, "reachable": True}
     try:
         get_index().ping(timeout=INDEX_TIMEOUT_S)
+    except IndexConflict:
+        # It answers, but searches would find nothing: an index that is not Reunite's holds the name.
+        name = settings.ELASTICSEARCH_INDEX
+        message = f"An index (not an alias) named {name!r} holds the index's name, so searches find nothing: "
+        result.update(ok=False, conflict=True, error=sanitise(message + "run manage.py search_index --adopt."))
     except Exception as exc:  # noqa: BLE001 - an unreachable or misconfigured index is "degraded", not a crash
         result.update(ok=False, reachable=False, error=_error(exc))
     result["pending"] = _pending() if database_ok else None

@@ -220,6 +220,12 @@ ELASTICSEARCH_CA_CERTS = env("ELASTICSEARCH_CA_CERTS")
 ELASTICSEARCH_VERIFY_CERTS = envbool("ELASTICSEARCH_VERIFY_CERTS", True)
 ELASTICSEARCH_TIMEOUT = envfloat("ELASTICSEARCH_TIMEOUT", 10.0)
 ELASTICSEARCH_MAX_RETRIES = envint("ELASTICSEARCH_MAX_RETRIES", 2)
+# Staff searches: a short timeout and one retry after a lost connection, none after a timeout, so a
+# stalled Elasticsearch answers the "index unavailable" page within seconds, not after 3 x 10 s.
+ELASTICSEARCH_SEARCH_TIMEOUT = envfloat("ELASTICSEARCH_SEARCH_TIMEOUT", 2.0)
+# Each request of an index operation (search_index, scans, scroll clean-ups, alias moves); not retried
+# after a timeout, so a command against a stalled server ends with an error instead of hanging.
+ELASTICSEARCH_OPERATION_TIMEOUT = envfloat("ELASTICSEARCH_OPERATION_TIMEOUT", 30.0)
 ELASTICSEARCH_INDEX = env("ELASTICSEARCH_INDEX", "dog-image-index")
 ELASTICSEARCH_SHARDS = envint("ELASTICSEARCH_SHARDS", 1)
 ELASTICSEARCH_REPLICAS = envint("ELASTICSEARCH_REPLICAS", 0)

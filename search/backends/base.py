@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -10,6 +11,10 @@ import numpy as np
 
 class IndexUnavailable(RuntimeError):
     """The index cannot be reached or refused the request."""
+
+
+class IndexConflict(IndexUnavailable):
+    """Something that is not Reunite's holds the name the index needs (an index where the alias belongs)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,52 @@ class Match:
     score: float  # cosine similarity in [-1, 1]
 
 
+@dataclass(frozen=True)
+class DocumentState:
+    """What `search_index --check` compares for one photo: its revision and the fields searches use."""
+
+    version: int
+    model: str
+    dog_id: int
+    breed: str
+    kind: str
+    vector_digest: str = ""  # only when vectors are compared too
+
+
+def vector_digest(vector: np.ndarray | bytes) -> str:
+    """A short fingerprint of a vector's float32 bytes (they survive JSON exactly)."""
+    data = vector if isinstance(vector, bytes) else np.asarray(vector, dtype=np.float32).tobytes()
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class Stray:
+    """A document Reunite did not write: an id that is no photo id, or no `model`/`kind`."""
+
+    index: str
+    id: str
+
+
+@dataclass(frozen=True)
+class HalfBuilt:
+    """An index a rebuild created and never put behind the alias."""
+
+    name: str
+    idle_s: float  # seconds since the rebuild last made progress
+    running: bool  # progress recent enough that a rebuild may still be filling it
+
+
+@dataclass
+class IndexContents:
+    """What an index holds, as its backend reads it (`VectorIndex.inspect`)."""
+
+    # Per photo id; None when the backend reads the database itself and cannot drift from it.
+    documents: dict[int, DocumentState] | None
+    strays: list[Stray] = field(default_factory=list)
+    half_built: list[HalfBuilt] = field(default_factory=list)
+    conflict: str = ""  # why the index's name is taken, when it is
+
+
 class SnapshotSource(Protocol):
     """What an in-process backend reads from the database (given by `search.index`)."""
 
@@ -65,7 +116,8 @@ class VectorIndex(Protocol):
     def ensure(self, dimension: int) -> None:
         """Create the index for vectors of `dimension` if it does not exist."""
 
-    def upsert(self, documents: Sequence[IndexDocument]) -> None: ...
+    def upsert(self, documents: Sequence[IndexDocument], *, repair: bool = False) -> None:
+        """Write documents unless the index holds a newer version; `repair` also replaces an equal one."""
 
     def delete(self, photo_ids: Sequence[int]) -> None: ...
 
@@ -79,13 +131,31 @@ class VectorIndex(Protocol):
         dimension: int,
         total: int | None = None,
         progress: Callable[[int], None] | None = None,
+        *,
+        follow_writes: bool = True,
+        take_name: bool = False,
     ) -> int:
-        """Replace the whole index with these documents of `dimension`; searches keep working meanwhile."""
+        """Replace the whole index with these documents of `dimension`; searches keep working meanwhile.
 
-    def drop(self) -> None: ...
+        `documents` is read only once writes made meanwhile reach the new index too (`follow_writes`),
+        so a change committed after that read is not lost. `take_name`: a foreign index that holds the
+        index's name is replaced in the same step that puts the new index in service.
+        """
+
+    def drop(self) -> list[str]:
+        """Delete what this backend created; return the names deleted."""
 
     def ping(self, timeout: float) -> None:
-        """Raise unless the index can answer within `timeout` seconds (the health check)."""
+        """Raise unless the index can answer within `timeout` seconds (the health check).
+
+        Raises IndexConflict when the index's name is taken by something Reunite did not create.
+        """
+
+    def inspect(self, with_vectors: bool = False) -> IndexContents:
+        """What the index holds: each document's state, strays, half-built indices, a naming conflict."""
+
+    def remove_leftovers(self, strays: Sequence[Stray], half_built: Sequence[str]) -> None:
+        """Delete documents Reunite did not write and indices abandoned by a rebuild."""
 
 
 EARTH_RADIUS_KM = 6371.0088

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import numpy as np
 
-from .base import IndexDocument, Match, SearchFilters, SnapshotSource, haversine_km
+from .base import IndexContents, IndexDocument, Match, SearchFilters, SnapshotSource, Stray, haversine_km
 
 
 @dataclass
@@ -137,7 +137,7 @@ class EmbeddedIndex:
     def ensure(self, dimension: int) -> None:
         return None
 
-    def upsert(self, documents: Sequence[IndexDocument]) -> None:
+    def upsert(self, documents: Sequence[IndexDocument], *, repair: bool = False) -> None:
         if not documents:
             return
         ids = [d.photo_id for d in documents]
@@ -191,8 +191,12 @@ class EmbeddedIndex:
         dimension: int,
         total: int | None = None,
         progress: Callable[[int], None] | None = None,
+        *,
+        follow_writes: bool = True,
+        take_name: bool = False,
     ) -> int:
         # The database already holds every vector: a rebuild is a reload on the next search.
+        # Writes made meanwhile are in the database, so they are in that reload: nothing to follow.
         count = 0
         for _ in documents:
             count += 1
@@ -201,12 +205,21 @@ class EmbeddedIndex:
         self.drop()
         return count
 
-    def drop(self) -> None:
+    def drop(self) -> list[str]:
         with self._lock:
             self._snapshots.clear()
+        return []  # nothing of its own to delete: the next search reloads from the database
 
     def ping(self, timeout: float) -> None:
         return None  # it lives in this process: nothing to reach
+
+    def inspect(self, with_vectors: bool = False) -> IndexContents:
+        # Its documents are the database's rows, read afresh whenever any process writes:
+        # comparing them with the database would compare the database with itself.
+        return IndexContents(documents=None)
+
+    def remove_leftovers(self, strays: Sequence[Stray], half_built: Sequence[str]) -> None:
+        return None  # it holds nothing it did not read from the database
 
 
 def _filter_mask(snapshot: _Snapshot, filters: SearchFilters | None) -> np.ndarray | None:

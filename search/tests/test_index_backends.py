@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import numpy as np
@@ -9,9 +10,10 @@ import pytest
 from django.urls import reverse
 
 from search.backends.base import IndexDocument, SearchFilters
+from search.backends.elasticsearch import ElasticsearchIndex
 from search.embeddings import active_model_name
 from search.index import get_index
-from tests.factories import make_owner, make_staff
+from tests.factories import make_dog, make_owner, make_staff
 from tests.support.photos import photo_upload
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +161,33 @@ def test_the_elasticsearch_client_writes_vectors_with_orjson():
     assert isinstance(serializer, OrjsonSerializer)
     # Every float32 survives the trip through JSON exactly.
     assert np.array_equal(np.asarray(serializer.loads(serializer.dumps(vector.tolist())), dtype=np.float32), vector)
+
+
+@pytest.mark.elasticsearch
+def test_documents_keep_the_blogs_field_names_and_no_personal_data(elasticsearch_settings):
+    owner = make_owner(name="Jane Doe", email="jane@example.com", phone="+1 555 0199", address="12 Elm Street")
+    dog = make_dog(owner, "Rex", breed="Beagle")
+    photo = dog.photos.get()
+    index = get_index()
+
+    # Elasticsearch 9.2 leaves vectors out of `_source` unless asked (index.mapping.exclude_source_vectors).
+    source = index.client.get(index=index.alias, id=str(photo.pk), source_exclude_vectors=False)["_source"]
+
+    assert set(source) == {"image_embedding", "dog_id", "breed", "image_path", "kind", "model", "exif"}
+    assert (source["dog_id"], source["breed"], source["image_path"]) == (str(dog.pk), "Beagle", photo.image.name)
+    assert (source["kind"], source["model"]) == ("registered", active_model_name())
+    text = json.dumps(source)
+    for personal in ("Jane Doe", "jane@example.com", "555 0199", "Elm Street"):
+        assert personal not in text
+
+
+@pytest.mark.elasticsearch
+def test_of_two_processes_creating_the_first_index_at_once_one_index_serves(elasticsearch_settings):
+    first, second = ElasticsearchIndex(), ElasticsearchIndex()
+    first._new_index(512)  # the other process created it between this one's look-up and its create
+
+    second._create_serving_index(512)
+    second.upsert([doc(1)])
+
+    assert len(second.concrete_indices()) == 1
+    assert second.photo_ids() == {1}

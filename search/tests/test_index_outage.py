@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from django.core.management import call_command
@@ -130,3 +132,21 @@ def test_an_interrupted_rebuild_leaves_the_old_alias_serving_and_a_rerun_complet
     leftovers = index.client.indices.get(index=f"{index.alias}-*")
     assert list(leftovers) == index.concrete_indices(), "the half-built index was cleaned up"
     assert_index_matches_database()
+
+
+def test_a_staff_search_against_a_stalled_elasticsearch_answers_within_5_seconds(
+    client, elasticsearch_settings, elasticsearch_server
+):
+    # The write timeout stays long (30 s here, retried): staff searches have their own.
+    make_dog(make_owner(), "Rex", seeds=(5,))
+    client.force_login(make_staff())
+    assert client.post(reverse("search:find_owner"), {"photo": photo_upload(5)}).status_code == 200
+
+    with elasticsearch_server.paused():
+        began = time.monotonic()
+        page = client.post(reverse("search:find_owner"), {"photo": photo_upload(5)})
+        answered_after = time.monotonic() - began
+
+    assert page.status_code == 503
+    assert "cannot be reached" in page.content.decode()
+    assert answered_after < 5

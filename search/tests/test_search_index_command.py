@@ -131,3 +131,16 @@ def test_create_and_delete(index_backend, capsys):
 
     assert "Index deleted" in capsys.readouterr().out
     assert get_index().photo_ids() == set()
+
+
+@pytest.mark.elasticsearch
+def test_delete_names_the_concrete_indices_it_deletes(elasticsearch_settings, capsys):
+    make_dog(make_owner(), "Rex")
+    index = ElasticsearchIndex()
+    serving = index.concrete_indices()
+
+    call_command("search_index", delete=True)
+
+    assert f"Index deleted: {serving[0]}." in capsys.readouterr().out
+    assert not index.client.indices.exists(index=serving[0])
+    assert not index.client.indices.exists_alias(name=index.alias)

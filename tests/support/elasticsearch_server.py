@@ -12,6 +12,8 @@ Usage from Python::
         ...
         es.stop()    # simulate an outage: process gone, port closed
         es.start()   # recovery: same port, same data dir, data survived
+        with es.paused():   # a stalled server (SIGSTOP): connections open, no answers
+            ...
 
 Usage from the shell::
 
@@ -49,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import json
 import os
 import pwd
@@ -63,7 +66,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -403,6 +406,32 @@ class ElasticsearchServer:
     def close(self) -> None:
         self.stop(remove_data=True)
 
+    def pause(self) -> None:
+        """Stall the server (SIGSTOP to its process group): its port still accepts connections, nothing answers.
+
+        Always `resume()` in a `finally` (or use `paused()`): other tests share the server.
+        """
+        with self._lock:
+            if not self.is_running():
+                raise ElasticsearchServerError("Cannot pause a server that is not running")
+            assert self._process is not None
+            os.killpg(self._process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Undo `pause()` (SIGCONT); harmless when the server is not paused."""
+        with self._lock:
+            if self._process is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self._process.pid, signal.SIGCONT)
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        self.pause()
+        try:
+            yield
+        finally:
+            self.resume()
+
     def __enter__(self) -> ElasticsearchServer:
         return self.start()
 
@@ -537,6 +566,9 @@ class ElasticsearchServer:
         process, self._process = self._process, None
         if process is None:
             return
+        # A paused (SIGSTOPped) server would not act on SIGTERM until killed.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGCONT)
         # SIGTERM to the CLI JVM triggers a graceful node shutdown (it tells the server
         # JVM to stop and waits for it), flushing data. The server JVM also exits on its
         # own once its CLI parent is gone.

@@ -40,5 +40,7 @@ class Command(BaseCommand):
         if result.failed:
             self.stderr.write(f"Could not read {len(result.failed)} photo file(s): {result.failed[:20]}")
         if result.changed_meanwhile:
-            self.stdout.write(f"{result.changed_meanwhile} photo(s) changed meanwhile; they wait in sync_index.")
+            self.stdout.write(
+                f"{result.changed_meanwhile} photo(s) changed meanwhile; the background worker re-syncs them."
+            )
         self.stdout.write("Now restart the app with the same EMBEDDING_MODEL / CLIP_MODEL.")
