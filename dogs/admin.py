@@ -112,10 +112,10 @@ class DogPhotoAdmin(admin.ModelAdmin):
 class ContactViewAdmin(admin.ModelAdmin):
     """Who saw which owner's contact details, when, and on which page."""
 
-    list_display = ("viewed_at", "viewer", "owner", "page")
-    list_filter = ("viewed_at",)
-    search_fields = ("viewer__username", "owner__name", "page")
-    readonly_fields = ("viewer", "owner", "page", "viewed_at")
+    list_display = ("viewed_at", "viewer", "owner", "reason", "page")
+    list_filter = ("viewed_at", "reason")
+    search_fields = ("viewer__username", "owner__name", "page", "reason")
+    readonly_fields = ("viewer", "owner", "reason", "page", "viewed_at")
 
     def has_add_permission(self, request) -> bool:
         return False

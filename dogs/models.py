@@ -188,6 +188,8 @@ class ContactView(models.Model):
     viewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="contact_views")
     page = models.CharField(max_length=200)
+    # Why it was shown: a likely or possible match, a claim, the dog's page, or asked for an unlikely match.
+    reason = models.CharField(max_length=100, blank=True)
     viewed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

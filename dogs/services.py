@@ -68,21 +68,22 @@ def register_dog(
     return photos
 
 
-def log_contact_views(user, owners: Iterable[Owner | None], page: str) -> bool:
-    """Record that `user` was shown these owners' contact details; False if the log could not be written.
+def log_contact_views(user, shown: Iterable[tuple[Owner | None, str]], page: str) -> bool:
+    """Record that `user` was shown these owners' contact details, each with why; False if it could not be logged.
 
     A page must not show contacts it could not log: the caller hides them then, and the
     rest of the page (the matches) is still shown.
     """
-    rows = {owner.pk: owner for owner in owners if owner is not None}
-    if not rows:
+    reasons = {owner.pk: (owner, reason) for owner, reason in shown if owner is not None}
+    if not reasons:
         return True
     try:
         with transaction.atomic():
             ContactView.objects.bulk_create(
-                ContactView(viewer=user, owner=owner, page=page[:200]) for owner in rows.values()
+                ContactView(viewer=user, owner=owner, page=page[:200], reason=reason[:100])
+                for owner, reason in reasons.values()
             )
     except DatabaseError:
-        logger.exception("Could not log %d contact view(s); the contacts are withheld from %s.", len(rows), page)
+        logger.exception("Could not log %d contact view(s); the contacts are withheld from %s.", len(reasons), page)
         return False
     return True

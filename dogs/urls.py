@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.dog_detail, name="detail"),
     path("<int:pk>/edit/", views.dog_edit, name="edit"),
     path("<int:pk>/delete/", views.dog_delete, name="delete"),
+    path("<int:pk>/contact/", views.owner_contact, name="contact"),
     path("<int:pk>/photos/", views.photo_add, name="photo_add"),
     path("photos/<int:pk>/delete/", views.photo_delete, name="photo_delete"),
     path("photos/<int:pk>/image/", views.photo_image, name="photo_image"),

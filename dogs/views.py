@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
-from .access import own_dog
+from .access import own_dog, staff_required
 from .forms import DogForm, OwnerForm, PhotoUploadForm, SignUpForm
 from .models import Dog, DogPhoto, is_shelter_staff
 from .pagination import paginate
@@ -64,7 +64,7 @@ def _detail(request: HttpRequest, dog: Dog, upload_form: PhotoUploadForm | None 
     is_owner = dog.owner is not None and dog.owner.user_id == request.user.pk
     show_contact = is_owner
     if not is_owner and is_shelter_staff(request.user):
-        show_contact = services.log_contact_views(request.user, [dog.owner], request.path)
+        show_contact = services.log_contact_views(request.user, [(dog.owner, "the dog's page")], request.path)
     context = {
         "dog": dog,
         "photos": dog.photos.all(),
@@ -151,3 +151,13 @@ def photo_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     except OSError as exc:
         raise Http404("The photo file is missing.") from exc
     return image_response(thumbnail, cache_control="private, max-age=3600")
+
+
+@staff_required
+@require_POST
+def owner_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """An owner's contact shown on a member of staff's request, for a match too weak to show it by itself."""
+    dog = get_object_or_404(Dog.objects.registered().select_related("owner").exclude(owner=None), pk=pk)
+    page = request.POST.get("page", "")[:150] or request.path
+    shown = services.log_contact_views(request.user, [(dog.owner, "asked for: unlikely match")], page)
+    return render(request, "dogs/owner_contact.html", {"dog": dog, "show_contact": shown})

@@ -21,16 +21,14 @@ from django.utils import timezone
 
 from dogs.models import Dog, DogPhoto, Owner
 from dogs.photos import EMBEDDING_DRAFT_SIZE, CheckedPhoto, encode_public_copy, open_stored, safe_upload_name
-from reunions.matching import match_threshold
-from reunions.models import Claim, FoundReport, FoundReportQuerySet, LostReport, LostReportQuerySet
+from reunions.models import Claim, FoundReport, FoundReportQuerySet, LostReport, LostReportQuerySet, rounded_point
 from reunions.services import notify_shelter
 from search.embeddings import ModelUnavailable, active_model_name, embed_image
+from search.labels import Strength, thresholds
 from search.services import best_pair, similar
 
 logger = logging.getLogger(__name__)
 
-# Two decimals of a degree is about 1 km: enough to say "this part of town", not which house.
-PUBLIC_COORDINATE_DECIMALS = 2
 PHOTO_SIDE = 1024
 CLAIM_PHOTO_SIDE = 2048
 # Dogs asked of the index per dog shown: closed found reports are dropped after the search.
@@ -39,12 +37,6 @@ OVERFETCH = 4
 
 def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
-
-
-def rounded_point(latitude: float | None, longitude: float | None) -> tuple[float, float] | None:
-    if latitude is None or longitude is None:
-        return None
-    return (round(latitude, PUBLIC_COORDINATE_DECIMALS), round(longitude, PUBLIC_COORDINATE_DECIMALS))
 
 
 @dataclass(frozen=True)
@@ -92,7 +84,7 @@ class PublicFoundDog:
             colour=dog.colour,
             found_on=timezone.localtime(report.found_at).date(),
             place=report.place,
-            point=rounded_point(report.latitude, report.longitude),
+            point=report.public_point,
             hold_until=report.hold_until,
             days_left=report.days_left,
             shelter_name=shelter.name,
@@ -153,7 +145,7 @@ class PublicLostDog:
             colour=dog.colour,
             lost_on=timezone.localtime(report.lost_at).date(),
             place=report.place,
-            point=rounded_point(report.latitude, report.longitude),
+            point=rounded_point(report.point),
             contact=report.public_contact,
             photo_ids=tuple(photo.pk for photo in dog.photos.all()),
         )
@@ -283,14 +275,11 @@ class FoundMatch:
     dog: PublicFoundDog
     photo_id: int  # the found dog's best-matching photo
     score: float
+    strength: Strength
 
     @property
     def percent(self) -> int:
         return max(0, round(self.score * 100))
-
-    @property
-    def strong(self) -> bool:
-        return self.score >= match_threshold()
 
 
 def query_vector(dog_photo: DogPhoto | None = None, checked: CheckedPhoto | None = None) -> np.ndarray:
@@ -309,7 +298,10 @@ def search_found_dogs(vector: np.ndarray, limit: int | None = None) -> list[Foun
     reports = {report.dog_id: report for report in public_found_reports().filter(dog_id__in=[s.dog_id for s in best])}
     # A dog gone home since the index last heard of it is simply skipped.
     kept = [found for found in best if found.dog_id in reports][:limit]
-    return [FoundMatch(PublicFoundDog.of(reports[s.dog_id]), s.photo_id, s.score) for s in kept]
+    limits = thresholds()
+    return [
+        FoundMatch(PublicFoundDog.of(reports[s.dog_id]), s.photo_id, s.score, limits.strength(s.score)) for s in kept
+    ]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from dogs.services import owner_for
 from reunions.models import Claim, FoundReport, LostReport
 from search.backends.base import IndexUnavailable
 from search.embeddings import ModelUnavailable
+from search.labels import split
 
 from . import posters, services
 from .forms import ClaimForm, FoundFilterForm, LostShareForm, OwnerPhotoForm, already_claimed
@@ -115,7 +116,8 @@ def found_search(request: HttpRequest) -> HttpResponse:
                 # The upload is not stored: shown inline beside each match, metadata stripped.
                 context["query_preview"] = _data_uri(encode_public_copy(checked.image, max_side=THUMBNAIL_SIDE))
             try:
-                context["results"] = services.search_found_dogs(services.query_vector(dog_photo, checked))
+                matches = services.search_found_dogs(services.query_vector(dog_photo, checked))
+                context["results"], context["unlikely"] = split(matches)
             except (IndexUnavailable, ModelUnavailable) as exc:
                 context["error"], status = SEARCH_DOWN.format(error=exc), 503
             except OSError:  # the chosen dog photo's stored file is missing or unreadable

@@ -81,6 +81,7 @@ def _flip(candidate: matching.Candidate, lost: LostReport) -> matching.Candidate
         query_photo=candidate.photo,
         microchip_match=candidate.microchip_match,
         lost_report=lost,
+        strength=candidate.strength,
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import PurePath
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -18,20 +17,14 @@ from django.db.models import Prefetch
 from dogs.models import Dog, DogPhoto
 from search.backends.base import distance_km
 from search.embeddings import active_model_name
+from search.labels import Strength, thresholds
 from search.services import Similar, best_pair, similar
 
 from .models import FoundReport, LostReport, MatchCandidate
 
 # Dogs asked of the index per dog shown: post-filters (distance, dates, sex, rejected pairs) drop some.
 OVERFETCH = 4
-
-
-def match_threshold() -> float:
-    if settings.MATCH_THRESHOLD is not None:
-        return settings.MATCH_THRESHOLD
-    # A CLIP copied to a local folder is still that model: look it up by the folder's name.
-    name = PurePath(active_model_name()).name
-    return settings.MATCH_THRESHOLDS.get(name, settings.DEFAULT_MATCH_THRESHOLD)
+DISTANCE_BANDS = ((2, "under 2 km away"), (5, "2 to 5 km away"), (10, "5 to 10 km away"))
 
 
 @dataclass(frozen=True)
@@ -53,10 +46,22 @@ class Candidate:
     lost_report: LostReport | None = None
     found_report: FoundReport | None = None
     distance_km: float | None = None
+    strength: Strength = Strength.UNLIKELY
+    # Owners see how far a found dog is only in bands, from its publicly rounded point: exact
+    # figures from several reports would place the finder's spot (staff see them exact).
+    distance_exact: bool = True
+
+    @property
+    def distance_band(self) -> str:
+        for limit, words in DISTANCE_BANDS:
+            if self.distance_km is not None and self.distance_km < limit:
+                return words
+        return "more than 10 km away"
 
     @property
     def strong(self) -> bool:
-        return self.microchip_match or self.score >= match_threshold()
+        """Worth a review row, an alert and the owner's contact: certain, likely or possible."""
+        return self.strength.shows_contact
 
     @property
     def is_lost(self) -> bool:
@@ -113,6 +118,7 @@ def rank_dogs_for_found(report: FoundReport, filters: MatchFilters | None = None
     filters = filters or MatchFilters()
     limit = limit or settings.SEARCH_RESULTS
     search = _Search.of(report.dog, Dog.Kind.REGISTERED, limit)
+    limits = thresholds()
     chip_ids: set[int] = set()
     if report.dog.microchip:
         chip_ids = set(Dog.objects.registered().filter(microchip=report.dog.microchip).values_list("pk", flat=True))
@@ -124,14 +130,23 @@ def rank_dogs_for_found(report: FoundReport, filters: MatchFilters | None = None
         .prefetch_related("photos", Prefetch("lost_reports", LostReport.objects.open(), to_attr="open_lost"))
     )
     window = (report.found_at - timedelta(days=filters.days or 0), report.found_at + timedelta(days=1))
+    here = report.point
     candidates = []
     for dog in dogs:
         lost = dog.open_lost[0] if dog.open_lost else None
         score, photo, query_photo = search.pair(dog)
         where = lost.point if lost and lost.point else _photo_point(photo)
-        distance = distance_km(report.point, where) if report.point and where else None
+        distance = distance_km(here, where) if here and where else None
+        chip_match = dog.pk in chip_ids
         candidate = Candidate(
-            dog, score, photo, query_photo, dog.pk in chip_ids, lost_report=lost, distance_km=distance
+            dog,
+            score,
+            photo,
+            query_photo,
+            chip_match,
+            lost_report=lost,
+            distance_km=distance,
+            strength=limits.strength(score, microchip=chip_match),
         )
         if candidate.microchip_match or _passes(candidate, filters, lost.lost_at if lost else None, window):
             candidates.append(candidate)
@@ -139,11 +154,18 @@ def rank_dogs_for_found(report: FoundReport, filters: MatchFilters | None = None
     return candidates[:limit]
 
 
-def rank_found_for_lost(report: LostReport, filters: MatchFilters | None = None, limit: int | None = None):
-    """Open found reports that may be this lost dog, best first."""
+def rank_found_for_lost(
+    report: LostReport, filters: MatchFilters | None = None, limit: int | None = None, *, exact_places: bool = False
+):
+    """Open found reports that may be this lost dog, best first.
+
+    Distances (shown and filtered on) are from each found dog's publicly rounded point unless
+    `exact_places` (staff): an owner learns no more of where a dog was found than anyone.
+    """
     filters = filters or MatchFilters()
     limit = limit or settings.SEARCH_RESULTS
     search = _Search.of(report.dog, Dog.Kind.FOUND, limit)
+    limits = thresholds()
     open_found = FoundReport.objects.open().select_related("dog", "shelter").prefetch_related("dog__photos")
     chip = report.dog.microchip
     found_reports = open_found.filter(dog_id__in=search.best)
@@ -160,10 +182,19 @@ def rank_found_for_lost(report: LostReport, filters: MatchFilters | None = None,
         if found.pk in rejected:
             continue
         score, photo, query_photo = search.pair(found.dog)
-        distance = distance_km(report.point, found.point) if report.point and found.point else None
+        where = found.point if exact_places else found.public_point
+        distance = distance_km(report.point, where) if report.point and where else None
         chip_match = bool(chip) and found.dog.microchip == chip
         candidate = Candidate(
-            found.dog, score, photo, query_photo, chip_match, found_report=found, distance_km=distance
+            found.dog,
+            score,
+            photo,
+            query_photo,
+            chip_match,
+            found_report=found,
+            distance_km=distance,
+            strength=limits.strength(score, microchip=chip_match),
+            distance_exact=exact_places,
         )
         if candidate.microchip_match or _passes(candidate, filters, found.found_at, window):
             candidates.append(candidate)

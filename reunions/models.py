@@ -11,6 +11,21 @@ from django.utils import timezone
 
 from dogs.models import Dog, DogPhoto, Owner
 
+# Two decimals of a degree is about 1 km: enough to say "this part of town", not which house.
+PUBLIC_COORDINATE_DECIMALS = 2
+
+
+def rounded_point(point: tuple[float, float] | None) -> tuple[float, float] | None:
+    """A place as anyone but staff may know it."""
+    if point is None:
+        return None
+    return (round(point[0], PUBLIC_COORDINATE_DECIMALS), round(point[1], PUBLIC_COORDINATE_DECIMALS))
+
+
+def photo_point(photos) -> tuple[float, float] | None:
+    """Where the first photo that knows it was taken (EXIF GPS), for reports with no place typed."""
+    return next(((p.latitude, p.longitude) for p in photos if p.latitude is not None and p.longitude is not None), None)
+
 
 class Shelter(models.Model):
     name = models.CharField(max_length=200)
@@ -145,7 +160,14 @@ class FoundReport(models.Model):
 
     @property
     def point(self) -> tuple[float, float] | None:
-        return None if self.latitude is None or self.longitude is None else (self.latitude, self.longitude)
+        """Where the dog was found: as typed at intake, else where its photo says it was taken."""
+        if self.latitude is not None and self.longitude is not None:
+            return (self.latitude, self.longitude)
+        return photo_point(self.dog.photos.all())
+
+    @property
+    def public_point(self) -> tuple[float, float] | None:
+        return rounded_point(self.point)
 
     @staticmethod
     def default_hold_until(shelter: Shelter, found_on: date) -> date:

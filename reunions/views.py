@@ -15,6 +15,7 @@ from dogs.photos import copy_response
 from dogs.services import log_contact_views
 from search.backends.base import IndexUnavailable
 from search.embeddings import ModelUnavailable
+from search.labels import split, thresholds
 
 from . import matching, services
 from .forms import FoundDogForm, FoundReportForm, LostReportForm, MatchFilterForm
@@ -31,15 +32,13 @@ COMPARE_SIDE = 1024
 SEARCH_DOWN = "Matching is unavailable right now ({error}). The report is saved; try again in a few minutes."
 
 
-def _ranked(rank, report, filters) -> tuple[list, list, str]:
-    """Split candidates at the calibrated threshold so weak look-alikes do not pass as matches."""
+def _ranked(rank, report, filters, **options) -> tuple[list, list, str]:
+    """(shown, unlikely, error): weak look-alikes are folded away, never passed off as matches."""
     try:
-        candidates = rank(report, filters)
+        shown, unlikely = split(rank(report, filters, **options))
     except (IndexUnavailable, ModelUnavailable) as exc:
         return [], [], SEARCH_DOWN.format(error=exc)
-    strong = [c for c in candidates if c.strong]
-    weak = [c for c in candidates if not c.strong]
-    return strong, weak, ""
+    return shown, unlikely, ""
 
 
 def _monthly_counts(open_found_count: int) -> dict:
@@ -61,7 +60,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     awaiting = MatchCandidate.objects.awaiting_review().for_review_list()
     open_claims = paginate(request, Claim.objects.open().for_review(), OPEN_CLAIMS_PER_PAGE, "claims_page")
     # The claims show owners' contacts: each one shown is logged, as on a found dog's page.
-    show_claim_contacts = log_contact_views(request.user, [claim.owner for claim in open_claims], request.path)
+    shown = [(claim.owner, "owner's claim") for claim in open_claims]
+    show_claim_contacts = log_contact_views(request.user, shown, request.path)
     context = {
         "open_found": open_found,
         "open_claims": open_claims,
@@ -95,17 +95,18 @@ def found_create(request: HttpRequest) -> HttpResponse:
 def found_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(FoundReport.objects.select_related("dog", "shelter"), pk=pk)
     filter_form = MatchFilterForm(request.GET or None)
-    strong, weak, error = _ranked(matching.rank_dogs_for_found, report, filter_form.filters())
-    show_contacts = log_contact_views(request.user, [c.dog.owner for c in strong + weak], request.path)
+    shown, unlikely, error = _ranked(matching.rank_dogs_for_found, report, filter_form.filters())
+    # Only the contacts the page shows are logged: those of unlikely matches wait for "Show contact".
+    contacts = [(c.dog.owner, c.strength.label) for c in shown]
     context = {
         "report": report,
         "photos": report.dog.photos.all(),
         "filter_form": filter_form,
-        "strong": strong,
-        "weak": weak,
+        "shown": shown,
+        "unlikely": unlikely,
         "error": error,
-        "show_contacts": show_contacts,
-        "threshold": matching.match_threshold(),
+        "show_contacts": log_contact_views(request.user, contacts, request.path),
+        "thresholds": thresholds(),
     }
     return render(request, "reunions/found_detail.html", context)
 
@@ -148,15 +149,16 @@ def lost_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not (is_owner or is_shelter_staff(request.user)):
         raise Http404
     filter_form = MatchFilterForm(request.GET or None)
-    strong, weak, error = _ranked(matching.rank_found_for_lost, report, filter_form.filters())
+    exact = is_shelter_staff(request.user)
+    shown, unlikely, error = _ranked(matching.rank_found_for_lost, report, filter_form.filters(), exact_places=exact)
     context = {
         "report": report,
         "filter_form": filter_form,
-        "strong": strong,
-        "weak": weak,
+        "shown": shown,
+        "unlikely": unlikely,
         "error": error,
         "is_owner": is_owner,
-        "threshold": matching.match_threshold(),
+        "thresholds": thresholds(),
     }
     return render(request, "reunions/lost_detail.html", context)
 

@@ -52,16 +52,31 @@ def _is_similarity(value) -> bool:
     return isinstance(value, numbers.Real) and -1.0 <= value <= 1.0
 
 
+def _thresholds_to_check() -> dict[str, object]:
+    named = {
+        "MATCH_THRESHOLD": settings.MATCH_THRESHOLD,
+        "MATCH_POSSIBLE_THRESHOLD": settings.MATCH_POSSIBLE_THRESHOLD,
+    }
+    tables = {"UNCALIBRATED_THRESHOLDS": settings.UNCALIBRATED_THRESHOLDS}
+    tables |= {f"MATCH_THRESHOLDS[{model!r}]": value for model, value in settings.MATCH_THRESHOLDS.items()}
+    for name, table in tables.items():
+        if not isinstance(table, dict) or not {"likely", "possible"} <= set(table):
+            named[name] = str(table)  # not a table: reported, whatever it holds
+            continue
+        named[f"{name}['likely']"] = table["likely"]
+        named[f"{name}['possible']"] = table["possible"]
+    return named
+
+
 @register()
 def check_match_thresholds(app_configs, **kwargs) -> list[Error]:
-    thresholds = {"MATCH_THRESHOLD": settings.MATCH_THRESHOLD}
-    thresholds |= {f"MATCH_THRESHOLDS[{model!r}]": value for model, value in settings.MATCH_THRESHOLDS.items()}
     return [
         Error(
-            f"{name} is {value!r}, but similarities are cosines between -1 and 1.",
-            hint="Choose it with `manage.py evaluate_matching` on your own photos.",
+            f"{name} is {value!r}, but thresholds are cosine similarities between -1 and 1"
+            " (a table needs both 'likely' and 'possible').",
+            hint="Choose them with `manage.py evaluate_matching` on your own photos.",
             id="search.E004",
         )
-        for name, value in thresholds.items()
+        for name, value in _thresholds_to_check().items()
         if value is not None and not _is_similarity(value)
     ]

@@ -8,12 +8,18 @@ fine for the few thousand photos an evaluation set holds.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 DEFAULT_KS = (1, 5, 10)
+# The two bands of match labels. "Likely": at most this share of different-dog pairs score as
+# high. "Possible": at least this share of same-dog pairs score as high. Neither crosses the
+# equal-error-rate threshold, which always lies between them.
+LIKELY_FALSE_MATCH_RATE = 0.01
+POSSIBLE_RECALL = 0.95
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,10 @@ class MatchingReport:
     mean_reciprocal_rank: float
     same_dog: Distribution
     different_dog: Distribution
-    threshold: float  # "no likely match" below this similarity, chosen at the equal error rate
+    threshold: float  # where wrongly accepting a different dog is as likely as missing the same dog
     equal_error_rate: float
+    likely_threshold: float  # "Likely match" at or above: at most 1% of different-dog pairs score as high
+    possible_threshold: float  # "Possible match" at or above: 95% of same-dog pairs score at least this
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -117,6 +125,20 @@ def equal_error_rate(same: np.ndarray, different: np.ndarray) -> tuple[float, fl
     return float(thresholds[best]), float((false_match[best] + false_non_match[best]) / 2)
 
 
+def label_thresholds(same: np.ndarray, different: np.ndarray, eer_threshold: float) -> tuple[float, float]:
+    """(likely, possible): the two bands of the match labels, from the two score distributions.
+
+    Likely: the lowest similarity at which at most LIKELY_FALSE_MATCH_RATE of different-dog pairs
+    score as high, never below the equal-error-rate threshold. Possible: the highest similarity
+    that POSSIBLE_RECALL of same-dog pairs reach, never above it. Written with 3 decimals as
+    settings are, rounded outwards so that neither promise is broken by the rounding.
+    """
+    strangers = float(np.quantile(different, 1 - LIKELY_FALSE_MATCH_RATE, method="higher"))
+    likely = max(eer_threshold, strangers + 1e-6)
+    possible = min(eer_threshold, float(np.quantile(same, 1 - POSSIBLE_RECALL, method="lower")))
+    return min(math.ceil(likely * 1000) / 1000, 1.0), max(math.floor(possible * 1000) / 1000, -1.0)
+
+
 def evaluate(vectors: np.ndarray, labels: Sequence[Hashable], ks: Sequence[int] = DEFAULT_KS) -> MatchingReport:
     vectors = np.asarray(vectors)
     if vectors.ndim != 2:
@@ -127,6 +149,7 @@ def evaluate(vectors: np.ndarray, labels: Sequence[Hashable], ks: Sequence[int] 
         raise ValueError("no dog has two photos: nothing to match")
     same, different = pair_similarities(vectors, labels)
     threshold, eer = equal_error_rate(same, different)
+    likely, possible = label_thresholds(same, different, threshold)
     return MatchingReport(
         photos=len(vectors),
         dogs=len(set(labels)),
@@ -137,4 +160,6 @@ def evaluate(vectors: np.ndarray, labels: Sequence[Hashable], ks: Sequence[int] 
         different_dog=Distribution.of(different),
         threshold=threshold,
         equal_error_rate=eer,
+        likely_threshold=likely,
+        possible_threshold=possible,
     )

@@ -14,6 +14,7 @@ from dogs.models import Dog, DogPhoto
 from .backends.base import SearchFilters
 from .embeddings import active_model_name, embed_image
 from .index import get_index
+from .labels import Strength, thresholds
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class DogMatch:
     dog: Dog
     photo: DogPhoto  # the dog's best-matching photo
     score: float
+    strength: Strength
 
     @property
     def percent(self) -> int:
@@ -83,8 +85,13 @@ def find_matching_dogs_by_vector(
     limit = limit or settings.SEARCH_RESULTS
     chosen = similar([vector], kinds=(Dog.Kind.REGISTERED,), dogs_wanted=limit, filters=filters)[:limit]
     photos = DogPhoto.objects.select_related("dog__owner").in_bulk([found.photo_id for found in chosen])
+    limits = thresholds()
     # A photo deleted since the index last heard of it is simply skipped.
-    return [DogMatch(photos[s.photo_id].dog, photos[s.photo_id], s.score) for s in chosen if s.photo_id in photos]
+    return [
+        DogMatch(photos[s.photo_id].dog, photos[s.photo_id], s.score, limits.strength(s.score))
+        for s in chosen
+        if s.photo_id in photos
+    ]
 
 
 def find_matching_dogs(image: Image.Image, **kwargs) -> list[DogMatch]:

@@ -13,6 +13,7 @@ from dogs.services import log_contact_views
 from .backends.base import IndexUnavailable
 from .embeddings import ModelUnavailable
 from .forms import PhotoSearchForm
+from .labels import split, thresholds
 from .models import PendingIndexUpdate
 from .services import find_matching_dogs
 
@@ -27,7 +28,13 @@ MODEL_DOWN_MESSAGE = "The image model is not available, so the photo cannot be c
 @require_http_methods(["GET", "POST"])
 def find_owner(request: HttpRequest) -> HttpResponse:
     form = PhotoSearchForm(request.POST or None, request.FILES or None)
-    context: dict = {"form": form, "results": None, "error": "", "backlog": PendingIndexUpdate.objects.backlog()}
+    context: dict = {
+        "form": form,
+        "results": None,
+        "error": "",
+        "backlog": PendingIndexUpdate.objects.backlog(),
+        "thresholds": thresholds(),
+    }
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -36,9 +43,11 @@ def find_owner(request: HttpRequest) -> HttpResponse:
             preview = base64.b64encode(encode_public_copy(checked.image, max_side=THUMBNAIL_SIDE)).decode()
             context["query_preview"] = f"data:image/jpeg;base64,{preview}"
             try:
-                context["results"] = find_matching_dogs(checked.image, filters=form.filters())
-                owners = [match.dog.owner for match in context["results"]]
-                context["show_contacts"] = log_contact_views(request.user, owners, request.path)
+                context["results"], context["unlikely"] = split(
+                    find_matching_dogs(checked.image, filters=form.filters())
+                )
+                shown = [(match.dog.owner, match.strength.label) for match in context["results"]]
+                context["show_contacts"] = log_contact_views(request.user, shown, request.path)
             except IndexUnavailable:
                 context["error"], status = INDEX_DOWN_MESSAGE, 503
             except ModelUnavailable as exc:

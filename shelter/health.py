@@ -26,6 +26,7 @@ from django.views.decorators.http import require_safe
 from search.backends.base import IndexConflict
 from search.embeddings import model_status
 from search.index import get_index
+from search.labels import thresholds
 from search.models import PendingIndexUpdate
 from worker.models import Heartbeat, QueuedTask
 
@@ -136,6 +137,17 @@ def check_worker(database_ok: bool) -> dict:
     return {"ok": not (behind or silent), "heartbeat_age_s": heartbeat_age, "oldest_pending_age_s": pending_age}
 
 
+def check_matching() -> dict:
+    """Whether the match labels rest on measured thresholds; reported, not a fault."""
+    limits = thresholds()
+    return {
+        "model": limits.model,
+        "calibrated": limits.calibrated,
+        "likely": limits.likely,
+        "possible": limits.possible,
+    }
+
+
 @require_safe
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
@@ -149,5 +161,12 @@ def health(request: HttpRequest) -> JsonResponse:
         status, code = "degraded", 200
     else:
         status, code = "ok", 200
-    body = {"status": status, "database": database, "index": index, "model": model, "worker": worker}
+    body = {
+        "status": status,
+        "database": database,
+        "index": index,
+        "model": model,
+        "worker": worker,
+        "matching": check_matching(),
+    }
     return JsonResponse(body, status=code)

@@ -31,7 +31,7 @@ def envint(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-def envfloat(name: str, default: float) -> float:
+def envfloat(name: str, default: float | None) -> float | None:
     value = os.environ.get(name)
     return float(value) if value else default
 
@@ -252,14 +252,21 @@ WORKER_MAX_ATTEMPTS = envint("WORKER_MAX_ATTEMPTS", 25)
 # /health/ says "degraded" when the oldest pending change or the newest heartbeat is older than this.
 WORKER_STALE_SECONDS = envint("WORKER_STALE_SECONDS", 60)
 
-# Lost and found. Similarities below MATCH_THRESHOLD are listed as weak matches and
-# raise no alert. Unset, it follows the active model (see MATCH_THRESHOLDS and the README).
-MATCH_THRESHOLD = envfloat("MATCH_THRESHOLD", 0.0) or None
-# efficientnet-lite0: the equal-error-rate threshold (0.659) that evaluate_matching measured on
-# the darknet sample photos with altered copies. clip-ViT-B-32: a starting point only; its
-# weights cannot be fetched here to measure it. Calibrate both on your own photos.
-MATCH_THRESHOLDS = {"efficientnet-lite0": 0.65, "clip-ViT-B-32": 0.85}
-DEFAULT_MATCH_THRESHOLD = 0.85
+# Match labels. A similarity at or above the model's "likely" threshold is a Likely match, at or
+# above "possible" a Possible match, below it Unlikely; only likely and possible matches show the
+# owner's contact and raise alerts. `manage.py evaluate_matching` suggests both on your own photos
+# (README, "Match labels"); MATCH_THRESHOLD / MATCH_POSSIBLE_THRESHOLD set them for any model.
+MATCH_THRESHOLD = envfloat("MATCH_THRESHOLD", None)
+MATCH_POSSIBLE_THRESHOLD = envfloat("MATCH_POSSIBLE_THRESHOLD", None)
+# Measured per model (looked up by the model's name, or a CLIP folder's name). efficientnet-lite0:
+# evaluate_matching on Debian's darknet photos, 7 scenes x 4 copies (recall@1 1.000, no overlap
+# between same- and different-scene scores, so both bands meet at the equal-error point).
+MATCH_THRESHOLDS = {
+    "efficientnet-lite0": {"likely": 0.669, "possible": 0.668, "measured_on": "Debian's darknet sample photos"},
+}
+# A model with no measured thresholds (CLIP: its weights cannot be fetched here to measure them)
+# uses these, and staff pages and /health/ say its labels are uncalibrated.
+UNCALIBRATED_THRESHOLDS = {"likely": 0.85, "possible": 0.75}
 DEFAULT_STRAY_HOLD_DAYS = envint("DEFAULT_STRAY_HOLD_DAYS", 7)
 # Absolute links in alert emails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

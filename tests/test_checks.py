@@ -24,7 +24,10 @@ def test_the_default_configuration_passes():
         ("EMBEDDING_PRECISION", "fp8", "search.E003"),
         ("MATCH_THRESHOLD", 1.5, "search.E004"),
         ("MATCH_THRESHOLD", -2.0, "search.E004"),
-        ("MATCH_THRESHOLDS", {"clip-ViT-B-32": 85}, "search.E004"),
+        ("MATCH_POSSIBLE_THRESHOLD", 7.0, "search.E004"),
+        ("MATCH_THRESHOLDS", {"clip-ViT-B-32": {"likely": 85, "possible": 0.7}}, "search.E004"),
+        ("MATCH_THRESHOLDS", {"clip-ViT-B-32": 0.85}, "search.E004"),
+        ("UNCALIBRATED_THRESHOLDS", {"likely": 0.9}, "search.E004"),
     ],
 )
 def test_it_reports_a_misspelt_or_impossible_setting(setting, value, check):

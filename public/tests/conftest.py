@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from reunions import services
 from reunions.models import LostReport
-from reunions.tests.conftest import record_found, shelter, strict_threshold  # noqa: F401  (shared fixtures)
+from reunions.tests.conftest import record_found, shelter, site_url  # noqa: F401  (shared fixtures)
 from tests.factories import make_dog, make_owner, make_staff
 
 

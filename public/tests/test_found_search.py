@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from reunions.models import FoundReport
+from search.labels import Strength
 from tests.factories import make_dog, make_owner
 from tests.support.photos import photo_upload
 
@@ -19,20 +20,26 @@ def found_dogs(index_backend, record_found):
     return dogs
 
 
+def ranked(response) -> list:
+    """Every result, best first: the likely and possible ones shown, then the unlikely ones folded away."""
+    return response.context["results"] + response.context["unlikely"]
+
+
 def test_it_ranks_the_same_dog_first_from_one_of_my_photos(client, found_dogs, ana):
     rex = make_dog(ana, "Rex", seeds=(13,))
     client.force_login(ana.user)
 
     response = client.post(reverse("public:found_search"), {"dog_photo": rex.photos.get().pk})
 
-    results = response.context["results"]
+    results = ranked(response)
     assert response.status_code == 200
-    assert results[0].dog.pk == found_dogs[3].pk and results[0].score > 0.99 and results[0].strong
-    assert all(not r.strong for r in results[1:])
+    assert results[0].dog.pk == found_dogs[3].pk and results[0].score > 0.99
+    assert results[0].strength == Strength.LIKELY
+    assert all(r.strength == Strength.UNLIKELY for r in results[1:])
     assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
     assert len({r.dog.pk for r in results}) == len(results), "one result per dog"
     html = response.content.decode()
-    assert "Found Beagle near Street 3" in html and "Similarity 1.000" in html
+    assert "Found Beagle near Street 3" in html and "Likely match</strong> · similarity 1.000" in html
     assert reverse("public:claim_create", args=[found_dogs[3].pk]) + f"?photo={rex.photos.get().pk}" in html
 
 
@@ -44,7 +51,7 @@ def test_it_ranks_the_same_dog_first_from_an_upload_and_stores_nothing(client, f
 
     response = client.post(reverse("public:found_search"), {"photo": photo_upload(12)})
 
-    assert response.context["results"][0].dog.pk == found_dogs[2].pk
+    assert ranked(response)[0].dog.pk == found_dogs[2].pk
     assert 'src="data:image/jpeg;base64,' in response.content.decode()
     assert DogPhoto.objects.count() == photos_before
 
@@ -54,7 +61,7 @@ def test_it_offers_only_found_dogs_in_care(client, found_dogs, luna):
 
     response = client.post(reverse("public:found_search"), {"dog_photo": luna.photos.get().pk})
 
-    places = [r.dog.place for r in response.context["results"]]
+    places = [r.dog.place for r in ranked(response)]
     assert "Gone Home Lane" not in places and len(places) == 6
 
 

@@ -13,9 +13,7 @@ from worker.loop import drain
 
 
 @pytest.fixture(autouse=True)
-def strict_threshold(settings):
-    # The tiny test CLIP has random weights: only the very same photo is a "strong" match.
-    settings.MATCH_THRESHOLD = 0.999
+def site_url(settings):
     settings.SITE_URL = "https://reunite.example.org"
 
 

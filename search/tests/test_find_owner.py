@@ -27,8 +27,13 @@ def staff_client(client):
     return client
 
 
+def cards(html: str) -> list[str]:
+    return html.split('<li class="card result strength-')[1:]
+
+
 def result_names(html: str) -> list[str]:
-    return re.findall(r'<h3><a href="/dogs/\d+/">([^<]+)</a></h3>', html)
+    """Every card's dog, linked (likely or possible) or not (unlikely, folded away)."""
+    return [re.search(r'<h3>(?:<a href="/dogs/\d+/">)?([^<]+)(?:</a>)?</h3>', card)[1] for card in cards(html)]
 
 
 def test_the_exact_photo_ranks_its_dog_first_with_the_owners_contact(staff_client, thirty_dogs):
@@ -40,9 +45,10 @@ def test_the_exact_photo_ranks_its_dog_first_with_the_owners_contact(staff_clien
     assert names[0] == "Dog 17"
     assert len(names) == 10, "the top 10 dogs, one card each"
     assert len(set(names)) == 10
-    first_card = html.split('<li class="card result">')[1]
+    first_card, *others = cards(html)
     assert "owner17@example.com" in first_card and "+1 555 0117" in first_card
-    assert "Similarity 1.000" in first_card
+    assert "Likely match</strong> · similarity 1.000" in first_card
+    assert len(others) == 9 and all("Unlikely" in card and "@example.com" not in card for card in others)
 
 
 def test_one_card_per_dog_scored_by_its_best_photo(staff_client, index_backend):

@@ -158,9 +158,15 @@ class Command(BaseCommand):
             out(f"{title:<18}{dist.count:>8}" + "".join(f"{getattr(dist, c):>8.3f}" for c in columns))
         out("")
         out(
-            f'Suggested "no likely match" threshold: {report.threshold:.3f} '
-            f"(equal error rate {report.equal_error_rate:.1%}: about that share of different-dog pairs "
-            "score above it, and the same share of same-dog pairs below it)"
+            f"Equal error rate {report.equal_error_rate:.1%} at {report.threshold:.3f}: about that share of "
+            "different-dog pairs score above it, and the same share of same-dog pairs below it."
+        )
+        out("Suggested match labels (README, Match labels):")
+        out(f"  likely   at or above {report.likely_threshold:.3f}  (at most 1% of different-dog pairs reach it)")
+        out(f"  possible at or above {report.possible_threshold:.3f}  (95% of same-dog pairs score at least this)")
+        out(
+            f"  As settings: MATCH_THRESHOLD={report.likely_threshold:.3f} "
+            f"MATCH_POSSIBLE_THRESHOLD={report.possible_threshold:.3f}"
         )
 
 
