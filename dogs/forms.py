@@ -17,7 +17,9 @@ from .photos import (
     safe_upload_name,
 )
 
-ACCEPTED_IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif,image/bmp,image/heic,image/heif,.heic,.heif"
+ACCEPTED_IMAGE_TYPES = (
+    "image/jpeg,image/png,image/webp,image/gif,image/bmp,image/heic,image/heif,image/tiff,.heic,.heif,.tif,.tiff"
+)
 
 
 class PhotoInput(forms.ClearableFileInput):
@@ -130,7 +132,7 @@ class OwnerForm(forms.ModelForm):
 
 
 class DogForm(forms.ModelForm):
-    photos = PhotosField(required=True, help_text="One or more clear photos: JPEG, PNG, WebP, GIF, BMP or HEIC.")
+    photos = PhotosField(required=True, help_text="One or more clear photos: JPEG, PNG, WebP, GIF, BMP, HEIC or TIFF.")
 
     class Meta:
         model = Dog

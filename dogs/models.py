@@ -135,8 +135,10 @@ class DogPhotoQuerySet(models.QuerySet):
 class DogPhoto(models.Model):
     dog = models.ForeignKey(Dog, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(upload_to=photo_upload_to, width_field="width", height_field="height")
-    # Made once, on first display: a small EXIF-free JPEG for every list of photos.
+    # What pages show of the photo, never the original (dogs.photos.make_renditions): upright
+    # EXIF-free JPEGs under random names, made by the worker (or by the first page that needs one).
     thumbnail = models.ImageField(upload_to="dogs/thumbnails/", null=True, blank=True, editable=False)
+    display = models.ImageField(upload_to="dogs/renditions/", null=True, blank=True, editable=False)
     width = models.PositiveIntegerField(null=True, editable=False)
     height = models.PositiveIntegerField(null=True, editable=False)
     # float32 bytes, L2-normalised; kept so the index can be rebuilt without re-embedding.

@@ -45,13 +45,15 @@ from PIL import ExifTags, Image, ImageFile, ImageOps
 EMBEDDING_DRAFT_SIZE = 448
 
 PUBLIC_JPEG_QUALITY = 85
-# Lists and cards show photos at most this large.
+# Lists and cards show photos at most this large; photos compared side by side, this large.
 THUMBNAIL_SIDE = 480
+DISPLAY_SIDE = 1024
+RENDITIONS = {"thumbnail": THUMBNAIL_SIDE, "display": DISPLAY_SIDE}
 
 # Pillow plugin ids we let Image.open() try.  MPO (multi-picture JPEG, e.g.
 # from some phones/3D cameras) has no plugin id of its own: the JPEG plugin
 # returns an MpoImageFile, so it only appears in ALLOWED_FORMATS.
-_OPEN_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "HEIF")
+_OPEN_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "HEIF", "TIFF")
 ALLOWED_FORMATS: frozenset[str] = frozenset(_OPEN_FORMATS) | {"MPO"}
 
 _EXTENSIONS: dict[str, str] = {
@@ -63,9 +65,10 @@ _EXTENSIONS: dict[str, str] = {
     "BMP": "bmp",
     "HEIF": "heic",
     "HEIC": "heic",
+    "TIFF": "tif",
 }
 
-_SUPPORTED_HUMAN = "JPEG, PNG, WebP, GIF, BMP or HEIC"
+_SUPPORTED_HUMAN = "JPEG, PNG, WebP, GIF, BMP, HEIC or TIFF"
 
 # Exceptions that Pillow / its plugins / pillow-heif are known to raise on
 # hostile or damaged input.  Anything in here is the *file's* fault.
@@ -202,6 +205,7 @@ def _has_allowed_magic(head: bytes) -> bool:
         or head.startswith((b"GIF87a", b"GIF89a"))
         or (head.startswith(b"RIFF") and head[8:12] == b"WEBP")
         or head.startswith(b"BM")
+        or head.startswith((b"II*\x00", b"MM\x00*"))
         or (head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS)
     )
 
@@ -642,19 +646,34 @@ def public_jpeg(file: FieldFile, max_side: int) -> bytes:
     return encode_public_copy(open_stored(file, max_side=max_side), max_side=max_side)
 
 
-def ensure_thumbnail(photo) -> FieldFile:
-    """The photo's thumbnail, made on first use and stored, so lists never resize originals again."""
-    if photo.thumbnail:
-        return photo.thumbnail
-    data = public_jpeg(photo.image, THUMBNAIL_SIDE)
-    photo.thumbnail.save(safe_upload_name("", "JPEG"), ContentFile(data), save=False)
-    # update(), not save(): a thumbnail is no change to the photo and needs no re-indexing.
-    type(photo).objects.filter(pk=photo.pk).update(thumbnail=photo.thumbnail.name)
-    return photo.thumbnail
+def make_renditions(photo) -> None:
+    """Store the photo's renditions, from one decode of its original: what every page shows of it.
+
+    JPEGs upright and without EXIF, at the sizes pages need, under random names, so an original in a
+    format a browser cannot show (HEIC, TIFF, 16-bit PNG, CMYK) is never sent to a page. Raises
+    OSError when the original cannot be read.
+    """
+    image = open_stored(photo.image, max_side=DISPLAY_SIDE)
+    made = {}
+    for field, side in RENDITIONS.items():
+        file = getattr(photo, field)
+        if not file:
+            file.save(safe_upload_name("", "JPEG"), ContentFile(encode_public_copy(image, max_side=side)), save=False)
+            made[field] = file.name
+    if made:
+        # update(), not save(): a rendition is no change to the photo and needs no re-indexing.
+        type(photo).objects.filter(pk=photo.pk).update(**made)
+
+
+def rendition(photo, field: str) -> FieldFile:
+    """A rendition ("thumbnail" or "display"), made now if the worker has not made it yet."""
+    if not getattr(photo, field):
+        make_renditions(photo)
+    return getattr(photo, field)
 
 
 _CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
-                  "bmp": "image/bmp", "heic": "image/heic"}  # fmt: skip
+                  "bmp": "image/bmp", "heic": "image/heic", "tif": "image/tiff"}  # fmt: skip
 
 
 def image_response(content: bytes | FieldFile, *, cache_control: str) -> HttpResponse:
@@ -678,10 +697,10 @@ def image_response(content: bytes | FieldFile, *, cache_control: str) -> HttpRes
     return response
 
 
-def copy_response(file: FieldFile, *, max_side: int, cache_control: str) -> HttpResponse:
-    """A metadata-free JPEG copy of a stored photo; a missing or unreadable file is a 404."""
+def rendition_response(photo, field: str, *, cache_control: str) -> HttpResponse:
+    """A photo's rendition; an original that is missing or unreadable is a 404."""
     try:
-        data = public_jpeg(file, max_side)
+        file = rendition(photo, field)
     except OSError as exc:
         raise Http404("The photo file is missing.") from exc
-    return image_response(data, cache_control=cache_control)
+    return image_response(file, cache_control=cache_control)

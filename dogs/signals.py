@@ -11,4 +11,4 @@ from .stored_files import delete_after_commit
 
 @receiver(post_delete, sender=DogPhoto, dispatch_uid="dogs.photo_deleted")
 def photo_deleted(sender, instance: DogPhoto, **kwargs) -> None:
-    delete_after_commit(instance.image, instance.thumbnail)
+    delete_after_commit(instance.image, instance.thumbnail, instance.display)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/photos/", views.photo_add, name="photo_add"),
     path("photos/<int:pk>/delete/", views.photo_delete, name="photo_delete"),
     path("photos/<int:pk>/image/", views.photo_image, name="photo_image"),
-    path("photos/<int:pk>/thumbnail/", views.photo_thumbnail, name="photo_thumbnail"),
+    path("photos/<int:pk>/thumbnail/", views.photo_rendition, {"field": "thumbnail"}, name="photo_thumbnail"),
+    path("photos/<int:pk>/display/", views.photo_rendition, {"field": "display"}, name="photo_display"),
     path("profile/", views.profile, name="profile"),
 ]

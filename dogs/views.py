@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -12,7 +12,7 @@ from .access import own_dog, staff_required
 from .forms import DogForm, OwnerForm, PhotoUploadForm, SignUpForm
 from .models import Dog, DogPhoto, is_shelter_staff
 from .pagination import paginate
-from .photos import ensure_thumbnail, image_response
+from .photos import image_response, rendition_response
 
 MY_DOGS_PER_PAGE = 24
 
@@ -144,13 +144,9 @@ def photo_image(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def photo_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
-    photo = _visible_photo(request, pk)
-    try:
-        thumbnail = ensure_thumbnail(photo)
-    except OSError as exc:
-        raise Http404("The photo file is missing.") from exc
-    return image_response(thumbnail, cache_control="private, max-age=3600")
+def photo_rendition(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    """The JPEG a page shows of a photo (thumbnail or display size), for its owner and for staff only."""
+    return rendition_response(_visible_photo(request, pk), field, cache_control="private, max-age=3600")
 
 
 @staff_required

@@ -29,7 +29,6 @@ from search.services import best_pair, similar
 
 logger = logging.getLogger(__name__)
 
-PHOTO_SIDE = 1024
 CLAIM_PHOTO_SIDE = 2048
 # Dogs asked of the index per dog shown: closed found reports are dropped after the search.
 OVERFETCH = 4

@@ -1,19 +1,20 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from dogs.models import Dog, DogPhoto
 from dogs.pagination import paginate
-from dogs.photos import THUMBNAIL_SIDE, copy_response, encode_public_copy, ensure_thumbnail, image_response, open_stored
+from dogs.photos import THUMBNAIL_SIDE, encode_public_copy, open_stored, rendition, rendition_response
 from dogs.services import owner_for
 from reunions.models import Claim, FoundReport, LostReport
 from search.backends.base import IndexUnavailable
@@ -88,11 +89,7 @@ def found_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def found_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     """The stored thumbnail (EXIF-free, made once) of a held found dog's photo, for the gallery."""
     photo = get_object_or_404(DogPhoto.objects.filter(dog__found_report__in=FoundReport.objects.open()), pk=pk)
-    try:
-        thumbnail = ensure_thumbnail(photo)
-    except OSError as exc:
-        raise Http404("The photo file is missing.") from exc
-    return image_response(thumbnail, cache_control="public, max-age=3600")
+    return rendition_response(photo, "thumbnail", cache_control="public, max-age=3600")
 
 
 # Owners look for their dog.
@@ -217,22 +214,19 @@ def lost_photo(request: HttpRequest, pk: int) -> HttpResponse:
         DogPhoto.objects.filter(dog__in=Dog.objects.filter(lost_reports__in=LostReport.objects.public())), pk=pk
     )
     # Short: an owner who makes the page private again should not see it cached for long.
-    return copy_response(photo.image, max_side=services.PHOTO_SIDE, cache_control="public, max-age=600")
-
-
-def _poster_parts(request: HttpRequest, pk: int, max_side: int):
-    report = _own_open_lost_report(request, pk)
-    dog = services.PublicLostDog.of(report)
-    first = report.dog.photos.first()
-    photo = open_stored(first.image, max_side=max_side) if first is not None else None
-    return report, dog, photo
+    return rendition_response(photo, "display", cache_control="public, max-age=600")
 
 
 @login_required
 def poster(request: HttpRequest, pk: int) -> HttpResponse:
-    report, dog, photo = _poster_parts(request, pk, services.PHOTO_SIDE)
-    # Inline and re-encoded: a poster photo saved or shared from the page carries no EXIF (home GPS).
-    photo_src = _data_uri(encode_public_copy(photo, max_side=services.PHOTO_SIDE)) if photo is not None else ""
+    report = _own_open_lost_report(request, pk)
+    dog = services.PublicLostDog.of(report)
+    first = report.dog.photos.first()
+    photo_src = ""
+    if first is not None:
+        # Inline, and the EXIF-free rendition: a poster photo saved from the page carries no home GPS.
+        with contextlib.suppress(OSError), rendition(first, "display").open("rb") as handle:
+            photo_src = _data_uri(handle.read())
     return render(
         request,
         "public/poster.html",
@@ -242,7 +236,14 @@ def poster(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def poster_file(request: HttpRequest, pk: int, format: str) -> HttpResponse:
-    _, dog, photo = _poster_parts(request, pk, posters.PHOTO_SIDE)
+    report = _own_open_lost_report(request, pk)
+    dog = services.PublicLostDog.of(report)
+    first = report.dog.photos.first()
+    photo = None
+    if first is not None:
+        # Printed larger than any rendition: drawn from the original, whose EXIF the PNG or PDF never carries.
+        with contextlib.suppress(OSError):
+            photo = open_stored(first.image, max_side=posters.PHOTO_SIDE)
     paper = request.GET.get("paper") if request.GET.get("paper") in posters.PAPERS else "a4"
     page = posters.render_poster(dog, photo, dog.absolute_url, paper)
     content_type = "application/pdf" if format == "PDF" else "image/png"

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dogs.access import own_dog, staff_required
 from dogs.models import Dog, DogPhoto, is_shelter_staff
 from dogs.pagination import paginate
-from dogs.photos import copy_response
+from dogs.photos import image_response, rendition_response
 from dogs.services import log_contact_views
 from search.backends.base import IndexUnavailable
 from search.embeddings import ModelUnavailable
@@ -27,8 +27,6 @@ AWAITING_REVIEW_PER_PAGE = 25
 LOST_WITHOUT_MATCHES_PER_PAGE = 25
 REUNIONS_PER_PAGE = 10
 OPEN_CLAIMS_PER_PAGE = 20
-# Photos shown side by side: large enough to compare marks, re-encoded without EXIF.
-COMPARE_SIDE = 1024
 SEARCH_DOWN = "Matching is unavailable right now ({error}). The report is saved; try again in a few minutes."
 
 
@@ -177,7 +175,7 @@ def found_photo(request: HttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(
         DogPhoto.objects.filter(dog__kind=Dog.Kind.FOUND, dog__found_report__status=FoundReport.Status.OPEN), pk=pk
     )
-    return copy_response(photo.image, max_side=COMPARE_SIDE, cache_control="public, max-age=3600")
+    return rendition_response(photo, "display", cache_control="public, max-age=3600")
 
 
 # Owners' claims, for staff.
@@ -192,16 +190,17 @@ def claim_found_photo(request: HttpRequest, pk: int) -> HttpResponse:
     photo = _claim(pk).found_report.dog.photos.first()
     if photo is None:
         raise Http404("The found dog has no photo.")
-    return copy_response(photo.image, max_side=COMPARE_SIDE, cache_control="private, max-age=600")
+    return rendition_response(photo, "display", cache_control="private, max-age=600")
 
 
 @staff_required
 def claim_owner_photo(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _claim(pk)
-    file = claim.claim_photo if claim.claim_photo else (claim.dog_photo.image if claim.dog_photo else None)
-    if not file:
+    if claim.claim_photo:  # stored as an EXIF-free JPEG already
+        return image_response(claim.claim_photo, cache_control="private, max-age=600")
+    if claim.dog_photo is None:
         raise Http404("The claim has no photo.")
-    return copy_response(file, max_side=COMPARE_SIDE, cache_control="private, max-age=600")
+    return rendition_response(claim.dog_photo, "display", cache_control="private, max-age=600")
 
 
 @staff_required

@@ -24,7 +24,7 @@ from django.utils import timezone
 from PIL import Image
 
 from dogs.models import DogPhoto
-from dogs.photos import EMBEDDING_DRAFT_SIZE, open_stored
+from dogs.photos import EMBEDDING_DRAFT_SIZE, make_renditions, open_stored
 from worker.loop import backoff, lease_end
 
 from .backends.base import IndexUnavailable
@@ -130,6 +130,7 @@ def apply(rows: Sequence[PendingIndexUpdate]) -> SyncResult:
             failures.update(dict.fromkeys((p.pk for p in stale), str(exc)))
     ready = [p for p in photos.values() if p.pk not in failures]
     gone = [row.photo_id for row in rows if row.photo_id not in photos]
+    _make_renditions([p for p in ready if not (p.thumbnail and p.display)])
     try:
         index = get_index()
         index.upsert([document_for(photo) for photo in ready])
@@ -137,6 +138,15 @@ def apply(rows: Sequence[PendingIndexUpdate]) -> SyncResult:
     except IndexUnavailable as exc:
         return _settle(rows, dict.fromkeys((row.photo_id for row in rows), str(exc)), SyncResult())
     return _settle(rows, failures, SyncResult(indexed=len(ready), deleted=len(gone)))
+
+
+def _make_renditions(photos: Sequence[DogPhoto]) -> None:
+    """Pages show renditions: made here, off the request path (a page makes one itself if this failed)."""
+    for photo in photos:
+        try:
+            make_renditions(photo)
+        except OSError as exc:
+            logger.warning("No renditions for photo %s: %s", photo.pk, exc)
 
 
 def _settle(rows: Sequence[PendingIndexUpdate], failures: dict[int, str], result: SyncResult) -> SyncResult:

@@ -143,14 +143,17 @@ def test_deleting_a_photo_or_the_dog_removes_their_objects(
     owner_client, s3_server, bucket, run_worker, django_capture_on_commit_callbacks
 ):
     owner_client.post(reverse("dogs:create"), {**DOG, "photos": [photo_upload(7), photo_upload(8), photo_upload(9)]})
-    run_worker()
+    run_worker()  # it stores each photo's renditions beside the original
     dog = Dog.objects.get()
     first, *rest = dog.photos.all()
 
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.post(reverse("dogs:photo_delete", args=[first.pk]))
 
-    assert _keys(s3_server, bucket) == {f"{PREFIX}/{photo.image.name}" for photo in rest}
+    kept = {
+        f"{PREFIX}/{name}" for photo in rest for name in (photo.image.name, photo.thumbnail.name, photo.display.name)
+    }
+    assert _keys(s3_server, bucket) == kept, "the deleted photo's original and renditions are gone"
 
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.post(reverse("dogs:delete", args=[dog.pk]))

@@ -380,7 +380,7 @@ def test_gps_with_two_components_and_bad_offset_falls_back() -> None:
 # Rejections
 # ---------------------------------------------------------------------------
 
-NOT_IMAGE = "This file is not a supported image. Please upload a photo in JPEG, PNG, WebP, GIF, BMP or HEIC format."
+NOT_IMAGE = "This file is not a supported image. Please upload a photo in JPEG, PNG, WebP, GIF, BMP, HEIC or TIFF format."
 CORRUPT = "The image file is damaged or incomplete. Please try exporting or uploading it again."
 
 
@@ -407,7 +407,7 @@ def test_rejects_non_images_named_jpg(data: bytes) -> None:
 
 @pytest.mark.parametrize(
     ("fmt", "kwargs"),
-    [("TIFF", {}), ("AVIF", {}), ("ICO", {}), ("PPM", {}), ("JPEG2000", {})],
+    [("AVIF", {}), ("ICO", {}), ("PPM", {}), ("JPEG2000", {})],
 )
 def test_rejects_formats_outside_allow_list(fmt: str, kwargs: dict) -> None:
     try:
@@ -461,7 +461,7 @@ def test_rejects_svg_with_explicit_message(data: bytes, name: str, content_type:
     error = rejected(data, name=name, content_type=content_type)
     assert error.code == "svg_not_supported"
     assert error.messages == [
-        "Vector images (SVG) are not supported. Please upload a photo in JPEG, PNG, WebP, GIF, BMP or HEIC format."
+        "Vector images (SVG) are not supported. Please upload a photo in JPEG, PNG, WebP, GIF, BMP, HEIC or TIFF format."
     ]
 
 
@@ -652,4 +652,4 @@ def test_safe_upload_name_ignores_path_traversal_and_is_unique() -> None:
 
 def test_safe_upload_name_rejects_unknown_format() -> None:
     with pytest.raises(ValueError):
-        safe_upload_name("a.tif", "TIFF")
+        safe_upload_name("a.psd", "PSD")

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,7 +9,7 @@ from PIL import ExifTags, Image
 from dogs.models import ContactView
 from reunions.models import Claim
 from tests.factories import make_dog, make_owner
-from tests.support.photos import exif_with, image_bytes, make_image, photo_upload
+from tests.support.photos import exif_with, image_bytes, make_image, photo_upload, served_image
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +69,7 @@ def test_an_uploaded_photo_is_stored_under_a_safe_name_without_exif(client, foun
     with row.claim_photo.open("rb") as handle:
         assert not Image.open(handle).getexif()
     client.force_login(staff)
-    served = Image.open(io.BytesIO(client.get(reverse("reunions:claim_owner_photo", args=[row.pk])).content))
+    served = served_image(client.get(reverse("reunions:claim_owner_photo", args=[row.pk])))
     assert not served.getexif()
 
 

@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from PIL import ExifTags, Image
+from PIL import ExifTags
 
 from dogs.forms import check_upload
 from dogs.services import add_photos
 from reunions.models import LostReport
 from tests.factories import make_dog, make_owner
-from tests.support.photos import exif_with, image_bytes, make_image
+from tests.support.photos import exif_with, image_bytes, make_image, served_image
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +74,7 @@ def test_its_photos_carry_no_exif(client, lost_luna):
     response = client.get(reverse("public:lost_photo", args=[photo.pk]))
 
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
-    served = Image.open(io.BytesIO(response.content))
+    served = served_image(response)
     assert not served.getexif() and "exif" not in served.info
 
 

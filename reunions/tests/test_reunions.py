@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.urls import reverse
-from PIL import Image
 
 from dogs.models import ContactView, Dog, DogPhoto
 from reunions.models import FoundReport, LostReport, Reunion
@@ -12,7 +9,7 @@ from search.backends.base import SearchFilters
 from search.embeddings import active_model_name
 from search.index import get_index
 from tests.factories import make_dog, make_owner
-from tests.support.photos import photo_upload
+from tests.support.photos import photo_upload, served_image
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +194,6 @@ def test_found_dog_photos_are_served_without_exif(client, record_found):
     response = client.get(reverse("reunions:found_photo", args=[photo.pk]))
 
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
-    served = Image.open(io.BytesIO(response.content))
+    served = served_image(response)
     assert not served.getexif() and "exif" not in served.info
     assert DogPhoto.objects.filter(pk=photo.pk).exists()

@@ -7,8 +7,8 @@
 (() => {
   "use strict";
 
-  // Browsers other than Safari cannot draw HEIC/HEIF, which the server accepts.
-  const NO_PREVIEW_FORMATS = /\.(heic|heif)$/i;
+  // Browsers other than Safari cannot draw HEIC/HEIF or TIFF, which the server accepts.
+  const NO_PREVIEW_FORMATS = /\.(heic|heif|tiff?)$/i;
 
   // Binary units, as the server's own messages write sizes ("15 MB", "1.5 MB", "300 KB").
   const formatBytes = (n) => {

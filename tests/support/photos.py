@@ -66,3 +66,9 @@ def exif_with(
     if gps is not None:
         exif.get_ifd(ExifTags.IFD.GPSInfo).update(gps)
     return exif
+
+
+def served_image(response) -> Image.Image:
+    """The image an image response sent, whether streamed from storage or made in memory."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return Image.open(io.BytesIO(body))
