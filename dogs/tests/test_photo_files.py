@@ -380,7 +380,8 @@ def test_gps_with_two_components_and_bad_offset_falls_back() -> None:
 # Rejections
 # ---------------------------------------------------------------------------
 
-NOT_IMAGE = "This file is not a supported image. Please upload a photo in JPEG, PNG, WebP, GIF, BMP, HEIC or TIFF format."
+SUPPORTED = "JPEG, PNG, WebP, GIF, BMP, HEIC or TIFF"
+NOT_IMAGE = f"This file is not a supported image. Please upload a photo in {SUPPORTED} format."
 CORRUPT = "The image file is damaged or incomplete. Please try exporting or uploading it again."
 
 
@@ -460,9 +461,7 @@ def test_rejects_truncated_heic() -> None:
 def test_rejects_svg_with_explicit_message(data: bytes, name: str, content_type: str) -> None:
     error = rejected(data, name=name, content_type=content_type)
     assert error.code == "svg_not_supported"
-    assert error.messages == [
-        "Vector images (SVG) are not supported. Please upload a photo in JPEG, PNG, WebP, GIF, BMP, HEIC or TIFF format."
-    ]
+    assert error.messages == [f"Vector images (SVG) are not supported. Please upload a photo in {SUPPORTED} format."]
 
 
 def test_rejects_pixel_bomb_from_header_before_decoding() -> None:
