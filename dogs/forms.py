@@ -136,14 +136,19 @@ class DogForm(forms.ModelForm):
 
     class Meta:
         model = Dog
-        fields = ("name", "breed", "sex", "colour", "birth_date", "microchip", "notes")
+        fields = ("name", "breed", "sex", "size", "colour", "birth_date", "microchip", "notes")
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}), "notes": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, photos_required: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Owners who leave the size out mean "unknown"; filters never leave such a dog out.
+        self.fields["size"].required = False
         self.fields["photos"].required = photos_required
         if not photos_required:
             self.fields["photos"].label = "Add photos"
+
+    def clean_size(self) -> str:
+        return self.cleaned_data.get("size") or Dog.Size.UNKNOWN
 
     def checked_photos(self) -> list[CheckedUpload]:
         return self.cleaned_data.get("photos") or []

@@ -105,6 +105,8 @@ class Dog(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.microchip = normalise_microchip(self.microchip)
+        # One spacing, so a breed filter finds "Alaskan Malamute" however it was typed.
+        self.breed = " ".join(self.breed.split())
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

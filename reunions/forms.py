@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from dogs.forms import PhotosField
 from dogs.models import Dog
+from dogs.photos import PhotoMetadata
 
 from .matching import MatchFilters
 from .models import FoundReport, LostReport, Shelter
@@ -22,6 +23,11 @@ class FoundDogForm(forms.ModelForm):
         fields = ("name", "breed", "sex", "size", "colour", "microchip", "notes")
         labels = {"name": "Name or shelter reference"}
 
+    def photo_metadata(self) -> PhotoMetadata | None:
+        """What the first photo says of when and where it was taken, once the form is valid."""
+        photos = self.cleaned_data.get("photos") or []
+        return photos[0][1].metadata if photos else None
+
 
 class FoundReportForm(forms.ModelForm):
     hold_until = forms.DateField(
@@ -34,16 +40,37 @@ class FoundReportForm(forms.ModelForm):
         model = FoundReport
         fields = ("shelter", "found_at", "place", "latitude", "longitude", "hold_until", "notes")
         widgets = {"found_at": DATETIME}
+        help_texts = {
+            "found_at": "Leave empty to use the time the first photo was taken.",
+            "latitude": "Leave latitude and longitude empty to use where the first photo was taken.",
+        }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, photo_metadata: PhotoMetadata | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["found_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        self.photo_metadata = photo_metadata
+        self.fields["found_at"].required = False
         shelters = Shelter.objects.all()
         if len(shelters) == 1:
             self.fields["shelter"].initial = shelters[0].pk
 
+    def _fill_from_photo(self, data: dict) -> None:
+        """Empty date and coordinates come from the first photo's EXIF, and the report says so."""
+        taken = self.photo_metadata or PhotoMetadata(None, None, None)
+        filled = []
+        if data.get("found_at") is None and "found_at" not in self.errors:
+            if taken.taken_at is None:
+                self.add_error("found_at", "Give the date found: the photo does not say when it was taken.")
+            else:
+                data["found_at"] = taken.taken_at
+                filled.append("date")
+        if data.get("latitude") is None and data.get("longitude") is None and taken.latitude is not None:
+            data["latitude"], data["longitude"] = taken.latitude, taken.longitude
+            filled.append("place")
+        self.instance.from_photo = " and ".join(filled)
+
     def clean(self):
         data = super().clean()
+        self._fill_from_photo(data)
         _check_point(self, data)
         if not data.get("hold_until") and data.get("shelter") and data.get("found_at"):
             data["hold_until"] = FoundReport.default_hold_until(data["shelter"], data["found_at"].date())

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 
 from dogs.models import Dog, DogPhoto
-from search.backends.base import distance_km
+from search.backends.base import breed_words, distance_km
 from search.embeddings import active_model_name
 from search.labels import Strength, thresholds
 from search.services import Similar, best_pair, similar
@@ -102,11 +102,12 @@ class _Search:
 def _passes(candidate: Candidate, filters: MatchFilters, when, window: tuple) -> bool:
     """The filters staff or owners set; `when` (the other side's lost or found time) must fall in `window`."""
     dog = candidate.dog
-    if filters.breed and dog.breed.casefold() != filters.breed.casefold():
+    # Part of a breed name, any case; and a dog whose breed, sex or size is unknown is never left out.
+    if filters.breed and dog.breed and breed_words(filters.breed) not in breed_words(dog.breed):
         return False
-    if filters.sex and dog.sex != filters.sex:
+    if filters.sex and dog.sex not in (filters.sex, Dog.Sex.UNKNOWN):
         return False
-    if filters.size and dog.size != filters.size:
+    if filters.size and dog.size not in (filters.size, Dog.Size.UNKNOWN):
         return False
     if filters.radius_km is not None and (candidate.distance_km is None or candidate.distance_km > filters.radius_km):
         return False

@@ -121,7 +121,8 @@ class FoundReportQuerySet(models.QuerySet):
         return self.filter(place__icontains=text)
 
     def breed_contains(self, text: str) -> FoundReportQuerySet:
-        return self.filter(dog__breed__icontains=text)
+        """Part of the breed name, any case, as every breed filter; a dog of unknown breed stays in."""
+        return self.filter(models.Q(dog__breed__icontains=" ".join(text.split())) | models.Q(dog__breed=""))
 
 
 class FoundReport(models.Model):
@@ -138,6 +139,8 @@ class FoundReport(models.Model):
     longitude = models.FloatField(null=True, blank=True)
     hold_until = models.DateField("stray hold ends")
     notes = models.TextField(blank=True)
+    # What staff left empty at intake and the first photo's EXIF filled: "date", "place", "date and place".
+    from_photo = models.CharField(max_length=20, blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -178,6 +181,12 @@ class CandidateQuerySet(models.QuerySet):
     def awaiting_review(self) -> CandidateQuerySet:
         return self.filter(status=MatchCandidate.Status.PENDING, found_report__status=FoundReport.Status.OPEN)
 
+    def withdraw(self, dog: Dog) -> int:
+        """Take a dog that is home out of review: its pending candidacies are withdrawn."""
+        return self.filter(dog=dog, status=MatchCandidate.Status.PENDING).update(
+            status=MatchCandidate.Status.WITHDRAWN, reviewed_at=timezone.now()
+        )
+
     def for_review_list(self) -> CandidateQuerySet:
         # Ends on the primary key, so no row falls between two pages.
         return self.select_related("dog", "found_report__dog").order_by("-microchip_match", "-score", "pk")
@@ -190,6 +199,8 @@ class MatchCandidate(models.Model):
         PENDING = "pending", "Awaiting review"
         CONFIRMED = "confirmed", "Confirmed"
         REJECTED = "rejected", "Rejected"
+        # The dog is home (its owner said so, or it was reunited through another found report).
+        WITHDRAWN = "withdrawn", "Withdrawn: the dog is home"
 
     found_report = models.ForeignKey(FoundReport, on_delete=models.CASCADE, related_name="candidates")
     dog = models.ForeignKey(Dog, on_delete=models.CASCADE, related_name="candidacies")

@@ -53,6 +53,8 @@ def mark_home(report: LostReport) -> None:
         report.save(update_fields=["closed_at", "closed_reason"])
         if not report.dog.lost_reports.open().exists():
             Dog.objects.filter(pk=report.dog_id).update(status=Dog.Status.HOME)
+            # Nothing left to review for a dog that is home.
+            MatchCandidate.objects.withdraw(report.dog)
 
 
 def reject(found: FoundReport, dog: Dog, user) -> MatchCandidate:
@@ -95,6 +97,8 @@ def confirm_reunion(found: FoundReport, dog: Dog, user, notes: str = "") -> Reun
         Dog.objects.filter(pk=found.dog_id).update(status=Dog.Status.REUNITED)
         dog.status = Dog.Status.HOME
         dog.save()
+        # The same dog suggested for other found dogs: it is home now.
+        MatchCandidate.objects.withdraw(dog)
         _copy_photos(found.dog, dog)
     return reunion
 

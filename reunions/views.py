@@ -78,13 +78,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def found_create(request: HttpRequest) -> HttpResponse:
     dog_form = FoundDogForm(request.POST or None, request.FILES or None, prefix="dog")
-    report_form = FoundReportForm(request.POST or None, prefix="report")
+    # What the photo says (EXIF time and GPS) fills what staff leave empty.
+    taken = dog_form.photo_metadata() if request.method == "POST" and dog_form.is_valid() else None
+    report_form = FoundReportForm(request.POST or None, prefix="report", photo_metadata=taken)
     if request.method == "POST" and dog_form.is_valid() and report_form.is_valid():
         report = report_form.save(commit=False)
         report.hold_until = report_form.cleaned_data["hold_until"]
         dog = dog_form.save(commit=False)
         services.record_found_dog(report, dog, dog_form.cleaned_data["photos"], request.user)
-        messages.success(request, f"Found dog recorded; held until {report.hold_until:%d %b %Y}.")
+        from_photo = f" The {report.from_photo} came from the photo." if report.from_photo else ""
+        messages.success(request, f"Found dog recorded; held until {report.hold_until:%d %b %Y}.{from_photo}")
         return redirect(report)
     return render(request, "reunions/found_form.html", {"dog_form": dog_form, "report_form": report_form})
 

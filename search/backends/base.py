@@ -35,8 +35,15 @@ class IndexDocument:
     version: int = 0
 
 
+def breed_words(text: str) -> str:
+    """A breed as filters compare it: case-folded, spaces collapsed ("Alaskan  Malamute" -> "alaskan malamute")."""
+    return " ".join(text.casefold().split())
+
+
 @dataclass(frozen=True)
 class SearchFilters:
+    # Part of a breed name, any case: "malamute" keeps "Alaskan Malamute". A dog of unknown
+    # breed is never left out by it.
     breed: str = ""
     taken_after: datetime | None = None
     taken_before: datetime | None = None

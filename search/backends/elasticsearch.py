@@ -58,6 +58,7 @@ from .base import (
     Match,
     SearchFilters,
     Stray,
+    breed_words,
     vector_digest,
 )
 
@@ -199,7 +200,11 @@ def _filters(filters: SearchFilters | None, model: str) -> list[Q]:
     if filters is None:
         return clauses
     if filters.breed:
-        clauses.append(Q("term", breed={"value": filters.breed, "case_insensitive": True}))
+        # Part of the name, any case; a dog of unknown breed ("" or no field) is never left out.
+        pattern = "*" + re.sub(r"([\\*?])", r"\\\1", breed_words(filters.breed)) + "*"
+        part_of_name = Q("wildcard", breed={"value": pattern, "case_insensitive": True})
+        unknown = Q("term", breed="") | ~Q("exists", field="breed")
+        clauses.append(Q("bool", should=[part_of_name, unknown], minimum_should_match=1))
     if filters.kinds:
         clauses.append(Q("terms", kind=list(filters.kinds)))
     if filters.taken_after or filters.taken_before:

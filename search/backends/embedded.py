@@ -16,7 +16,7 @@ from datetime import datetime
 
 import numpy as np
 
-from .base import IndexContents, IndexDocument, Match, SearchFilters, SnapshotSource, Stray, haversine_km
+from .base import IndexContents, IndexDocument, Match, SearchFilters, SnapshotSource, Stray, breed_words, haversine_km
 
 
 @dataclass
@@ -26,7 +26,7 @@ class _Snapshot:
     photo_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     dog_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
-    breeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    breeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
     kinds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     taken: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
     lat: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
@@ -64,7 +64,7 @@ class _Snapshot:
             photo_ids=np.array(photo_ids, dtype=np.int64),
             dog_ids=np.array(dog_ids, dtype=np.int64),
             matrix=matrix,
-            breeds=np.array([breed.casefold() for breed in breeds], dtype=object),
+            breeds=np.array([breed_words(breed) for breed in breeds], dtype=str),
             kinds=np.array(kinds, dtype=object),
             taken=np.array([_epoch(value) for value in taken], dtype=np.float64),
             lat=np.array([np.nan if value is None else value for value in lat], dtype=np.float64),
@@ -227,7 +227,7 @@ def _filter_mask(snapshot: _Snapshot, filters: SearchFilters | None) -> np.ndarr
         return None
     mask = np.ones(len(snapshot.photo_ids), dtype=bool)
     if filters.breed:
-        mask &= snapshot.breeds == filters.breed.casefold()
+        mask &= (np.char.find(snapshot.breeds, breed_words(filters.breed)) >= 0) | (snapshot.breeds == "")
     if filters.kinds:
         mask &= np.isin(snapshot.kinds, list(filters.kinds))
     if filters.taken_after is not None:
