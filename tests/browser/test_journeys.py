@@ -85,7 +85,7 @@ def test_it_shows_staff_the_dog_an_owner_registered_first_with_the_owners_contac
     field(page, "Photo of the found dog").set_input_files(rex_photo)
     page.get_by_role("button", name="Search").click()
 
-    expect(page.get_by_role("heading", name="Top matches")).to_be_visible()
+    expect(page.get_by_role("heading", name="Matches")).to_be_visible()
     results = page.locator("ol.results > li")
     expect(results).to_have_count(3)
     first = results.first

@@ -36,7 +36,7 @@ def test_it_fits_the_dog_page_and_search_results_on_a_small_phone(new_page, tmp_
     page.goto("/search/find-owner/")
     field(page, "Photo of the found dog").set_input_files(photo_file(tmp_path, 11))
     page.get_by_role("button", name="Search").click()
-    page.get_by_role("heading", name="Top matches").wait_for()
+    page.get_by_role("heading", name="Matches").wait_for()
     screenshot(page, "phone-search-results")
     result_box = page.locator("ol.results > li").first.bounding_box()
 
