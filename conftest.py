@@ -10,6 +10,25 @@ import pytest
 from tests.support.elasticsearch_server import ElasticsearchServer
 
 
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests are deselected (not skipped) on another database, and the run says so."""
+    from django.conf import settings
+
+    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+        return
+    elsewhere = [item for item in items if item.get_closest_marker("postgres")]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+        config._postgres_deselected = len(elsewhere)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    count = getattr(config, "_postgres_deselected", 0)
+    if count:
+        terminalreporter.write_line(f"{count} PostgreSQL-only test(s) deselected: `make test` runs them on PostgreSQL.")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _test_settings(tmp_path_factory):
     from django.conf import settings

@@ -15,7 +15,7 @@ from search.embeddings import active_model_name
 from search.maintenance import rebuild_index
 from tests.factories import make_dog, make_owner
 
-from .other_processes import database_for_other_processes, run_manage
+from tests.support.other_processes import database_for_other_processes, run_manage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
