@@ -14,7 +14,6 @@ from search.backends.elasticsearch import ElasticsearchIndex
 from search.embeddings import active_model_name
 from search.maintenance import rebuild_index
 from tests.factories import make_dog, make_owner
-
 from tests.support.other_processes import database_for_other_processes, run_manage
 
 pytestmark = pytest.mark.django_db(transaction=True)

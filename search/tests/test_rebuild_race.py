@@ -14,8 +14,8 @@ from search.backends.elasticsearch import ElasticsearchIndex
 from search.embeddings import active_model_name
 from search.maintenance import check_index
 from tests.factories import make_dog, make_owner
-
 from tests.support.other_processes import ROOT, database_for_other_processes, environment, wait_for
+
 from .rebuild_race_writer import LATE_BREED, RACE_BREED
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.elasticsearch, pytest.mark.slow]
