@@ -147,3 +147,20 @@ def test_a_registration_whose_transaction_fails_leaves_no_file_behind(owner_clie
 
     assert not Dog.objects.exists() and not DogPhoto.objects.exists()
     assert files() == before, "the two photo files went with the rolled-back rows"
+
+
+def test_a_registration_never_loads_or_waits_for_the_model(owner_client, monkeypatch):
+    """With the model unreachable (a hub that never answers, say), uploads answer at once: the worker embeds."""
+    from search import embeddings
+
+    def unreachable(*args, **kwargs):
+        raise AssertionError("a web request asked for the model")
+
+    monkeypatch.setattr(embeddings, "get_encoder", unreachable)
+    monkeypatch.setattr(embeddings, "embed_images", unreachable)
+
+    response = owner_client.post(reverse("dogs:create"), {**DOG, "photos": [photo_upload(1), photo_upload(2)]})
+    added = owner_client.post(reverse("dogs:photo_add", args=[Dog.objects.get().pk]), {"photos": [photo_upload(3)]})
+
+    assert response.status_code == added.status_code == 302
+    assert DogPhoto.objects.count() == 3 and PendingIndexUpdate.objects.count() == 3
