@@ -18,9 +18,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.installed
 
 # The development server and, beside it, the background worker (embedding, indexing, email); Ctrl-C stops both.
+# The server reloads on code changes; the worker does not (restart `make run` after changing a task).
 run: install
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py run_worker --reload & worker=$$!; \
+	$(BIN)/python manage.py run_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST)
 
