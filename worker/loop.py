@@ -21,7 +21,7 @@ from datetime import timedelta
 from functools import cache
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -118,7 +118,8 @@ class Worker:
         for hook in _callables(tuple(settings.WORKER_ON_START)):
             hook()
         while not self.stopping.is_set():
-            close_old_connections()
+            if not connection.in_atomic_block:  # (inside a test's transaction, the connection stays)
+                close_old_connections()
             try:
                 self.beat()
                 done = self.run_once()
