@@ -7,6 +7,14 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from .validation import (
+    NOTES_MAX_LENGTH,
+    MicrochipFormField,
+    normalise_microchip,
+    validate_birth_date,
+    validate_microchip,
+)
+
 CONTACT_PERMISSION = "dogs.view_owner_contact"
 
 
@@ -32,6 +40,13 @@ class Owner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MicrochipField(models.CharField):
+    """Stored as digits only; forms take the number as typed or scanned (dogs.validation)."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": MicrochipFormField, **kwargs})
 
 
 class DogQuerySet(models.QuerySet):
@@ -86,9 +101,11 @@ class Dog(models.Model):
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     size = models.CharField(max_length=10, choices=Size.choices, default=Size.UNKNOWN)
     colour = models.CharField(max_length=100, blank=True)
-    birth_date = models.DateField("approximate birth date", null=True, blank=True)
-    microchip = models.CharField("microchip number", max_length=32, blank=True, db_index=True)
-    notes = models.TextField(blank=True)
+    birth_date = models.DateField("approximate birth date", null=True, blank=True, validators=[validate_birth_date])
+    microchip = MicrochipField(
+        "microchip number", max_length=32, blank=True, db_index=True, validators=[validate_microchip]
+    )
+    notes = models.TextField(blank=True, max_length=NOTES_MAX_LENGTH)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.HOME)
     # The seed data's own dog id, so re-running an import updates instead of duplicating.
     external_id = models.CharField(max_length=100, unique=True, null=True, blank=True, editable=False)
@@ -111,11 +128,6 @@ class Dog(models.Model):
         if self.kind == Dog.Kind.FOUND and hasattr(self, "found_report"):
             return self.found_report.get_absolute_url()
         return reverse("dogs:detail", args=[self.pk])
-
-
-def normalise_microchip(value: str) -> str:
-    """Scanners and people write chip numbers with spaces, dashes and dots."""
-    return "".join(ch for ch in value if ch.isalnum()).upper()
 
 
 def photo_upload_to(instance: DogPhoto, filename: str) -> str:

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from dogs.forms import PhotosField
 from dogs.models import Dog
+from dogs.validation import RecentPast
 
 from .matching import MatchFilters
 from .models import FoundReport, LostReport, Shelter
@@ -37,6 +38,8 @@ class FoundReportForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # On the form field, so an impossible date is refused before the default hold is computed from it.
+        self.fields["found_at"].validators.append(RecentPast("found"))
         self.fields["found_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         shelters = Shelter.objects.all()
         if len(shelters) == 1:
@@ -46,9 +49,8 @@ class FoundReportForm(forms.ModelForm):
         data = super().clean()
         _check_point(self, data)
         if not data.get("hold_until") and data.get("shelter") and data.get("found_at"):
-            data["hold_until"] = FoundReport.default_hold_until(data["shelter"], data["found_at"].date())
-        if data.get("found_at") and data["found_at"] > timezone.now():
-            self.add_error("found_at", "The date found cannot be in the future.")
+            found_on = timezone.localtime(data["found_at"]).date()
+            data["hold_until"] = FoundReport.default_hold_until(data["shelter"], found_on)
         return data
 
 
@@ -59,11 +61,13 @@ class LostReportForm(forms.ModelForm):
         widgets = {"lost_at": DATETIME}
         help_texts = {"latitude": "Optional: where last seen, for distance filters."}
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lost_at"].validators.append(RecentPast("lost"))
+
     def clean(self):
         data = super().clean()
         _check_point(self, data)
-        if data.get("lost_at") and data["lost_at"] > timezone.now():
-            self.add_error("lost_at", "The date lost cannot be in the future.")
         return data
 
 

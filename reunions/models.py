@@ -5,11 +5,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 from dogs.models import Dog, DogPhoto, Owner
+from dogs.validation import NOTES_MAX_LENGTH, RecentPast
+
+# A stray hold is days or weeks; a year is the most any shelter's rules ask for.
+MAX_HOLD_DAYS = 365
 
 
 class Shelter(models.Model):
@@ -18,7 +24,9 @@ class Shelter(models.Model):
     email = models.EmailField(blank=True)
     address = models.CharField(max_length=300, blank=True)
     stray_hold_days = models.PositiveIntegerField(
-        default=settings.DEFAULT_STRAY_HOLD_DAYS, help_text="Days a found dog is held for its owner by default."
+        default=settings.DEFAULT_STRAY_HOLD_DAYS,
+        validators=[MaxValueValidator(MAX_HOLD_DAYS)],
+        help_text=f"Days a found dog is held for its owner by default (0 to {MAX_HOLD_DAYS}).",
     )
 
     class Meta:
@@ -46,11 +54,11 @@ class LostReportQuerySet(models.QuerySet):
 
 class LostReport(models.Model):
     dog = models.ForeignKey(Dog, on_delete=models.CASCADE, related_name="lost_reports")
-    lost_at = models.DateTimeField("lost on")
+    lost_at = models.DateTimeField("lost on", validators=[RecentPast("lost")])
     place = models.CharField("last seen (place name)", max_length=200)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=NOTES_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_reason = models.CharField(max_length=100, blank=True)
@@ -117,12 +125,12 @@ class FoundReport(models.Model):
 
     dog = models.OneToOneField(Dog, on_delete=models.CASCADE, related_name="found_report")
     shelter = models.ForeignKey(Shelter, on_delete=models.PROTECT, related_name="found_reports")
-    found_at = models.DateTimeField("found on")
+    found_at = models.DateTimeField("found on", validators=[RecentPast("found")])
     place = models.CharField("where found (place name)", max_length=200)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     hold_until = models.DateField("stray hold ends")
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=NOTES_MAX_LENGTH)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -147,9 +155,22 @@ class FoundReport(models.Model):
     def point(self) -> tuple[float, float] | None:
         return None if self.latitude is None or self.longitude is None else (self.latitude, self.longitude)
 
+    def clean(self) -> None:
+        # Checked only for a plausible date found (its own validator reports the others).
+        if self.found_at is None or self.hold_until is None or self.found_at.year < 2000:
+            return
+        found_on = timezone.localtime(self.found_at).date()
+        if self.hold_until < found_on:
+            raise ValidationError({"hold_until": "The stray hold cannot end before the day the dog was found."})
+        if self.hold_until > found_on + timedelta(days=MAX_HOLD_DAYS):
+            raise ValidationError(
+                {"hold_until": f"The stray hold can end at most {MAX_HOLD_DAYS} days after the day the dog was found."}
+            )
+
     @staticmethod
     def default_hold_until(shelter: Shelter, found_on: date) -> date:
-        return found_on + timedelta(days=shelter.stray_hold_days)
+        # Bounded also for a shelter row saved before the limit existed.
+        return found_on + timedelta(days=min(shelter.stray_hold_days, MAX_HOLD_DAYS))
 
 
 class CandidateQuerySet(models.QuerySet):
