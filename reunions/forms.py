@@ -61,14 +61,25 @@ class LostReportForm(forms.ModelForm):
         widgets = {"lost_at": DATETIME}
         help_texts = {"latitude": "Optional: where last seen, for distance filters."}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, dog: Dog, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.dog = dog
         self.fields["lost_at"].validators.append(RecentPast("lost"))
 
     def clean(self):
         data = super().clean()
         _check_point(self, data)
+        if LostReport.objects.open().filter(dog=self.dog).exists():
+            raise already_reported_lost(self.dog)
         return data
+
+
+def already_reported_lost(dog: Dog) -> forms.ValidationError:
+    return forms.ValidationError(
+        "%(name)s is already reported lost: that report's page shows the matches. Mark %(name)s home to report again.",
+        code="already_lost",
+        params={"name": dog.name},
+    )
 
 
 def _check_point(form: forms.Form, data: dict) -> None:

@@ -80,6 +80,16 @@ class LostReport(models.Model):
 
     class Meta:
         ordering = ["-lost_at"]
+        # Several open reports at chosen points would let an owner trilaterate a found dog from the
+        # distances shown; one is also all a lost dog needs.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dog"],
+                condition=models.Q(closed_at__isnull=True),
+                name="one_open_lost_report_per_dog",
+                violation_error_message="This dog already has an open lost report: mark it home first.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.dog} lost {self.lost_at:%Y-%m-%d}"
