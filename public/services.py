@@ -339,8 +339,17 @@ def take_search(user) -> Allowance:
 # Claims.
 
 
+class TooManyClaims(Exception):
+    def __init__(self, allowance: Allowance) -> None:
+        super().__init__("Too many claims in 24 hours.")
+        self.allowance = allowance
+
+
 def claim_allowance(owner: Owner) -> Allowance:
-    """At most CLAIMS_PER_DAY claims in any 24 hours, counted from the claims themselves."""
+    """At most CLAIMS_PER_DAY claims in any 24 hours, counted from the claims themselves.
+
+    A read: for a cheap refusal before a claim's work. create_claim counts again under a lock.
+    """
     since = timezone.now() - timedelta(days=1)
     recent = list(Claim.objects.made_since(owner, since).order_by("created_at").values_list("created_at", flat=True))
     if len(recent) < settings.CLAIMS_PER_DAY:
@@ -356,6 +365,7 @@ def create_claim(
     dog_photo: DogPhoto | None = None,
     checked: CheckedPhoto | None = None,
 ) -> Claim:
+    """Store the claim and queue the shelter's email; raises TooManyClaims over CLAIMS_PER_DAY."""
     claim = Claim(owner=owner, found_report=found, message=message, dog_photo=dog_photo)
     try:
         pair = best_pair([query_vector(dog_photo, checked)], found.dog.photos.all())
@@ -365,6 +375,12 @@ def create_claim(
         logger.warning("Claim without similarity: %s", exc)
     copy = encode_public_copy(checked.image, max_side=CLAIM_PHOTO_SIDE) if checked is not None else None
     with transaction.atomic():
+        # Counted and saved under a lock on the owner's row, so parallel claims queue here and each
+        # sees the ones before it (on SQLite the IMMEDIATE transaction is that lock).
+        Owner.objects.select_for_update().get(pk=owner.pk)
+        allowance = claim_allowance(owner)
+        if not allowance.allowed:
+            raise TooManyClaims(allowance)
         # The row first: when a second claim for the same dog loses the race to the
         # one-open-claim constraint, no photo file has been written yet.
         claim.save()
