@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which is the first to read a form's body: an oversized one gets a page naming the limit.
+    "shelter.middleware.RequestLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -190,7 +192,10 @@ PHOTO_MAX_PIXELS = envint("PHOTO_MAX_PIXELS", 50_000_000)
 PHOTOS_PER_FORM = envint("PHOTOS_PER_FORM", 8)
 FILE_UPLOAD_MAX_MEMORY_SIZE = PHOTO_MAX_UPLOAD_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
-DATA_UPLOAD_MAX_NUMBER_FILES = PHOTOS_PER_FORM
+# Django reads a few times more files than a form takes, so a few too many get the form's own
+# message ("Upload at most 8 photos at a time") with everything else kept; past this, or past
+# DATA_UPLOAD_MAX_MEMORY_SIZE, shelter.middleware.RequestLimitsMiddleware says which limit it was.
+DATA_UPLOAD_MAX_NUMBER_FILES = 4 * PHOTOS_PER_FORM
 
 # Embedding model. EMBEDDING_MODEL picks the encoder; CLIP_MODEL is the
 # sentence-transformers name or a local folder holding a copy of it.
