@@ -48,7 +48,7 @@ def owners_messages(name: str, content: bytes) -> list[str]:
 
 @pytest.mark.parametrize(
     "name",
-    ["a" * 150 + ".jpg", "Лайка у озера 🐕 — фото.jpg", "photo.html", "../../../etc/passwd", "no extension"],
+    ["a" * 150 + ".jpg", "Лайка у озера 🐕 — фото.jpg", "photo.html", "../../../etc/passwd", "no extension"],  # noqa: RUF001
 )
 def test_it_accepts_any_file_name_and_replaces_it(admin_client, rex, name):
     response = add_in_admin(admin_client, rex, jpeg(name))
