@@ -207,3 +207,18 @@ class ContactView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer} saw {self.owner} on {self.page}"
+
+
+class RateLimitCount(models.Model):
+    """Requests counted in one fixed window (dogs.ratelimits); `key` is a keyed hash, never an address."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key", "window_start"], name="one_count_per_window")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.count} since {self.window_start:%Y-%m-%d %H:%M}"

@@ -7,20 +7,20 @@ models: a template cannot leak a microchip, a note, a finder or an exact point i
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from dogs import ratelimits
 from dogs.models import Dog, DogPhoto, Owner
 from dogs.photos import EMBEDDING_DRAFT_SIZE, CheckedPhoto, encode_public_copy, open_stored, safe_upload_name
+from dogs.ratelimits import Allowance
 from reunions.matching import match_threshold
 from reunions.models import Claim, FoundReport, FoundReportQuerySet, LostReport, LostReportQuerySet
 from reunions.services import notify_shelter
@@ -312,28 +312,9 @@ def search_found_dogs(vector: np.ndarray, limit: int | None = None) -> list[Foun
     return [FoundMatch(PublicFoundDog.of(reports[s.dog_id]), s.photo_id, s.score) for s in kept]
 
 
-@dataclass(frozen=True)
-class Allowance:
-    allowed: bool
-    retry_after: int  # seconds until the next one is allowed, when it is not
-
-
 def take_search(user) -> Allowance:
-    """Count one photo search in this clock hour's window; refused over OWNER_SEARCHES_PER_HOUR.
-
-    A fixed window in Django's cache: `add` then `incr` is atomic in LocMem, Memcached and Redis.
-    With LocMemCache each worker process counts on its own, so the limit is per process there.
-    """
-    now = time.time()
-    window = int(now // 3600)
-    key = f"public:owner-searches:{user.pk}:{window}"
-    cache.add(key, 0, timeout=3600 + 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=3600 + 60)
-        count = 1
-    return Allowance(count <= settings.OWNER_SEARCHES_PER_HOUR, int((window + 1) * 3600 - now) + 1)
+    """Count one photo search in this clock hour; refused over OWNER_SEARCHES_PER_HOUR (in the database)."""
+    return ratelimits.take("owner-search", str(user.pk), settings.OWNER_SEARCHES_PER_HOUR, 3600)
 
 
 # Claims.

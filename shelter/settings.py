@@ -271,15 +271,12 @@ DEFAULT_MATCH_THRESHOLD = 0.85
 DEFAULT_STRAY_HOLD_DAYS = envint("DEFAULT_STRAY_HOLD_DAYS", 7)
 # Absolute links in alert emails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-# Owners' claims to shelters (counted in the database, rolling 24 hours) and their photo
-# searches of found dogs (counted in the cache, per clock hour).
+# Owners' claims to shelters (rolling 24 hours) and their photo searches of found dogs (per clock
+# hour), both counted in the database so they hold across processes and parallel requests.
 CLAIMS_PER_DAY = envint("CLAIMS_PER_DAY", 5)
 OWNER_SEARCHES_PER_HOUR = envint("OWNER_SEARCHES_PER_HOUR", 30)
 
-# The cache counts owners' photo searches. The default lives in each process, so with several
-# workers each counts alone: production sets a shared one, e.g. the database
-# (CACHE_BACKEND=django.core.cache.backends.db.DatabaseCache, CACHE_LOCATION=reunite_cache,
-# then `manage.py createcachetable`), which needs no other server.
+# Django's cache: Reunite counts nothing in it, so the per-process default is fine for any number of workers.
 CACHES = {
     "default": {
         "BACKEND": env("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
