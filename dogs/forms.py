@@ -173,3 +173,19 @@ class DogForm(forms.ModelForm):
 
 class PhotoUploadForm(forms.Form):
     photos = PhotosField(required=True)
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError("That is not your password; nothing was deleted.", code="wrong_password")
+        return password

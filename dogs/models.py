@@ -32,6 +32,9 @@ class Owner(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     address = models.CharField("city or address", max_length=300, blank=True)
+    # Set when the owner opened the link sent to `email`; cleared when the address changes.
+    # Alerts and password resets go only to a verified address.
+    email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -40,6 +43,10 @@ class Owner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def email_verified(self) -> bool:
+        return bool(self.email) and self.email_verified_at is not None
 
 
 class MicrochipField(models.CharField):
@@ -198,7 +205,8 @@ class ContactView(models.Model):
     """Every time staff are shown an owner's contact details."""
 
     viewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="contact_views")
+    # NULL once the owner deleted their account: the log keeps that staff saw a contact, not whose.
+    owner = models.ForeignKey(Owner, null=True, on_delete=models.SET_NULL, related_name="contact_views")
     page = models.CharField(max_length=200)
     viewed_at = models.DateTimeField(auto_now_add=True)
 

@@ -233,7 +233,8 @@ class ReunionQuerySet(models.QuerySet):
 
 class Reunion(models.Model):
     found_report = models.OneToOneField(FoundReport, on_delete=models.PROTECT, related_name="reunion")
-    dog = models.ForeignKey(Dog, on_delete=models.PROTECT, related_name="reunions")
+    # NULL once the owner deleted their account: the shelter keeps its count of reunions.
+    dog = models.ForeignKey(Dog, null=True, on_delete=models.SET_NULL, related_name="reunions")
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     confirmed_at = models.DateTimeField(default=timezone.now)
     notes = models.TextField(blank=True)
@@ -244,7 +245,7 @@ class Reunion(models.Model):
         ordering = ["-confirmed_at"]
 
     def __str__(self) -> str:
-        return f"{self.dog} home on {self.confirmed_at:%Y-%m-%d}"
+        return f"{self.dog or 'A dog'} home on {self.confirmed_at:%Y-%m-%d}"
 
 
 class ClaimQuerySet(models.QuerySet):

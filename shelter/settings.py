@@ -249,7 +249,7 @@ ELASTICSEARCH_REFRESH_ON_WRITE = envbool("ELASTICSEARCH_REFRESH_ON_WRITE", False
 # The background worker (`manage.py run_worker`): tasks are written in the request's transaction
 # and run there, with retries. WORKER_DRAINS are the other queues it empties on each pass.
 TASKS = {"default": {"BACKEND": "worker.backend.OutboxBackend"}}
-WORKER_DRAINS = ["search.sync.drain"]
+WORKER_DRAINS = ["search.sync.drain", "dogs.retention.drain"]
 WORKER_ON_START: list[str] = []
 WORKER_POLL_SECONDS = envfloat("WORKER_POLL_SECONDS", 0.5)
 WORKER_BATCH_SIZE = envint("WORKER_BATCH_SIZE", 32)
@@ -275,6 +275,10 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # hour), both counted in the database so they hold across processes and parallel requests.
 CLAIMS_PER_DAY = envint("CLAIMS_PER_DAY", 5)
 OWNER_SEARCHES_PER_HOUR = envint("OWNER_SEARCHES_PER_HOUR", 30)
+# Password-reset emails asked for one address per clock hour (counted in the database, known or not).
+PASSWORD_RESETS_PER_HOUR = envint("PASSWORD_RESETS_PER_HOUR", 3)
+# Rows of the contact-view log older than this are deleted by the background worker (once a day).
+CONTACT_VIEW_RETENTION_DAYS = envint("CONTACT_VIEW_RETENTION_DAYS", 365)
 
 # Django's cache: Reunite counts nothing in it, so the per-process default is fine for any number of workers.
 CACHES = {
