@@ -6,21 +6,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import ExifTags
 
 from dogs.forms import check_upload
 from dogs.models import DogPhoto
 from tests.factories import make_dog, make_owner
-from tests.support.photos import exif_with, image_bytes, make_image, png_with_header_size
+from tests.support.photos import exif_with, gps, image_bytes, make_image, png_with_header_size
 
 pytestmark = pytest.mark.django_db
 
-GPS = {
-    ExifTags.GPS.GPSLatitudeRef: "N",
-    ExifTags.GPS.GPSLatitude: (52.0, 30.0, 0.0),
-    ExifTags.GPS.GPSLongitudeRef: "W",
-    ExifTags.GPS.GPSLongitude: (4.0, 15.0, 0.0),
-}
+GPS = gps((52.0, 30.0, 0.0), (4.0, 15.0, 0.0), west=True)
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="9" height="9"/></svg>'
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 

@@ -13,19 +13,10 @@ from django.urls import reverse
 
 from dogs import accounts
 from dogs.models import Owner
+from dogs.tests.test_signup import SIGNUP
 from tests.factories import make_owner
 
 pytestmark = pytest.mark.django_db
-
-SIGNUP = {
-    "username": "maria",
-    "name": "Maria Lopez",
-    "email": "maria@example.com",
-    "phone": "+34 600 000 000",
-    "address": "Valencia",
-    "password1": "a-long-enough-passphrase",
-    "password2": "a-long-enough-passphrase",
-}
 
 
 def path_of_link(message) -> str:

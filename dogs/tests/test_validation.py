@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from dogs.models import Dog, Owner
+from dogs.tests.test_signup import SIGNUP
 from tests.factories import make_dog, make_owner
 from tests.support.photos import photo_upload
 
@@ -89,17 +90,6 @@ def test_the_edit_form_checks_the_same_bounds(client):
 
     assert response.status_code == 200 and "has the digits 0-9 only" in response.content.decode()
     assert Dog.objects.get(pk=dog.pk).microchip == ""
-
-
-SIGNUP = {
-    "username": "maria",
-    "name": "Maria Lopez",
-    "email": "maria@example.com",
-    "phone": "+34 600 000 000",
-    "address": "Valencia",
-    "password1": "a-long-enough-passphrase",
-    "password2": "a-long-enough-passphrase",
-}
 
 
 def test_sign_up_refuses_an_email_already_in_use_in_any_letter_case(client):

@@ -12,16 +12,11 @@ from PIL import ExifTags, Image
 from dogs.forms import check_upload
 from dogs.services import add_photos
 from tests.factories import make_dog, make_owner
-from tests.support.photos import exif_with, image_bytes, make_image
+from tests.support.photos import exif_with, gps, image_bytes, make_image
 
 pytestmark = pytest.mark.django_db
 
-GPS = {
-    ExifTags.GPS.GPSLatitudeRef: "N",
-    ExifTags.GPS.GPSLatitude: (52.0, 1.0, 2.0),
-    ExifTags.GPS.GPSLongitudeRef: "E",
-    ExifTags.GPS.GPSLongitude: (4.0, 1.0, 2.0),
-}
+GPS = gps((52.0, 1.0, 2.0), (4.0, 1.0, 2.0))
 
 
 def finders_photo() -> SimpleUploadedFile:

@@ -66,3 +66,13 @@ def exif_with(
     if gps is not None:
         exif.get_ifd(ExifTags.IFD.GPSInfo).update(gps)
     return exif
+
+
+def gps(latitude: tuple[float, float, float], longitude: tuple[float, float, float], *, west: bool = False) -> dict:
+    """An EXIF GPS block (degrees, minutes, seconds) north of the equator, east of Greenwich unless `west`."""
+    return {
+        ExifTags.GPS.GPSLatitudeRef: "N",
+        ExifTags.GPS.GPSLatitude: latitude,
+        ExifTags.GPS.GPSLongitudeRef: "W" if west else "E",
+        ExifTags.GPS.GPSLongitude: longitude,
+    }
