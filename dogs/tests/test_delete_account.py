@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 from dogs.forms import check_upload
 from dogs.models import ContactView, Dog, DogPhoto, Owner
-from dogs.photos import ensure_thumbnail
 from dogs.services import log_contact_views
 from public.services import create_claim
 from reunions import services as reunion_services
@@ -27,13 +27,19 @@ def stored_files(settings) -> set[str]:
     return {str(p.relative_to(settings.MEDIA_ROOT)) for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()}
 
 
+def stored_fields(photo: DogPhoto) -> list:
+    """The photo's original and every rendition made of it."""
+    return [getattr(photo, field.name) for field in photo._meta.fields if isinstance(field, models.FileField)]
+
+
 @pytest.fixture
-def ana(staff, record_found, run_worker):  # noqa: F811 - the fixtures imported above
+def ana(client, staff, record_found, run_worker):  # noqa: F811 - the fixtures imported above
     """An owner with everything an owner can have: dogs, photos and thumbnails, a lost report, a
     claim with an uploaded photo, a reunion, and staff having looked at her contact."""
     owner = make_owner("ana", email="ana@example.com")
     rex = make_dog(owner, "Rex", seeds=(1, 2))
-    ensure_thumbnail(rex.photos.first())
+    client.force_login(owner.user)
+    assert client.get(reverse("dogs:photo_thumbnail", args=[rex.photos.first().pk])).status_code == 200
     luna = make_dog(owner, "Luna", seeds=(3,))
     LostReport.objects.create(dog=rex, lost_at=timezone.now(), place="Riverside")
     found = record_found(seeds=(40,))
@@ -59,7 +65,7 @@ def test_it_leaves_no_file_row_or_index_entry_of_the_owner(
 ):
     bob = make_dog(make_owner("bob"), "Bob's dog", seeds=(9,))
     photo_ids = set(DogPhoto.objects.filter(dog__owner=ana).values_list("pk", flat=True))
-    files = {str(name) for p in DogPhoto.objects.filter(dog__owner=ana) for name in (p.image, p.thumbnail) if name}
+    files = {f.name for p in DogPhoto.objects.filter(dog__owner=ana) for f in stored_fields(p) if f}
     files |= {c.claim_photo.name for c in Claim.objects.filter(owner=ana)}
     assert len(photo_ids) == 4 and files <= stored_files(settings) and photo_ids <= get_index().photo_ids()
     client.force_login(ana.user)

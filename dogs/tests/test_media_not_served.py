@@ -7,10 +7,18 @@ import importlib
 import pytest
 from django.urls import clear_url_caches, reverse
 
-from dogs.photos import ensure_thumbnail
 from tests.factories import make_dog, make_owner
 
 pytestmark = pytest.mark.django_db
+
+
+def stored_thumbnail(client, photo) -> str:
+    """The thumbnail's stored name, made the way pages make it: by asking the checked view for it."""
+    client.force_login(photo.dog.owner.user)
+    assert client.get(reverse("dogs:photo_thumbnail", args=[photo.pk])).status_code == 200
+    client.logout()
+    photo.refresh_from_db()
+    return photo.thumbnail.name
 
 
 @pytest.fixture
@@ -29,10 +37,10 @@ def debug_urls(settings):
 
 def test_it_serves_no_file_under_media_root_by_its_path_with_debug_on(client, settings, debug_urls):
     photo = make_dog(make_owner(), "Rex", index=False).photos.get()
-    ensure_thumbnail(photo)
-    assert (settings.MEDIA_ROOT / photo.image.name).is_file()
+    thumbnail = stored_thumbnail(client, photo)
+    assert (settings.MEDIA_ROOT / photo.image.name).is_file() and (settings.MEDIA_ROOT / thumbnail).is_file()
 
-    for name in (photo.image.name, photo.thumbnail.name):
+    for name in (photo.image.name, thumbnail):
         assert client.get(f"{settings.MEDIA_URL}{name}").status_code == 404, name
 
 
@@ -44,9 +52,9 @@ def test_it_serves_nothing_by_path_to_the_photos_owner_or_staff_either(client, s
     assert client.get(reverse("dogs:photo_image", args=[photo.pk])).status_code == 200, "the checked view serves it"
 
 
-def test_it_names_thumbnails_so_that_a_photo_id_does_not_guess_them():
+def test_it_names_thumbnails_so_that_a_photo_id_does_not_guess_them(client):
     photo = make_dog(make_owner(), "Rex", index=False).photos.get()
 
-    name = ensure_thumbnail(photo).name.rsplit("/", 1)[-1]
+    name = stored_thumbnail(client, photo).rsplit("/", 1)[-1]
 
     assert name != f"{photo.pk}.jpg" and len(name.split(".")[0]) == 32
