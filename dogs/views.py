@@ -39,6 +39,8 @@ def signup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     owner = services.owner_for(request.user)
+    # As saved: validating the form changes the instance, even when the form is then refused.
+    saved_email = {"address": owner.email, "verified": owner.email_verified}
     form = OwnerForm(request.POST or None, instance=owner)
     if request.method == "POST" and form.is_valid():
         if accounts.save_contact(form):
@@ -46,7 +48,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your contact details are saved.")
         return redirect("dogs:my_dogs")
-    return render(request, "dogs/profile.html", {"form": form, "owner": owner})
+    return render(request, "dogs/profile.html", {"form": form, "saved_email": saved_email})
 
 
 @login_required
