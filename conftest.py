@@ -9,6 +9,8 @@ import pytest
 
 from tests.support.elasticsearch_server import ElasticsearchServer
 
+pytest_plugins = ["tests.fixtures"]
+
 
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests are deselected (not skipped) on another database, and the run says so."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 
+from axes.helpers import get_cool_off
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 
 from .models import Dog, is_shelter_staff
 
@@ -28,3 +30,15 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 def own_dog(user, pk: int) -> Dog:
     # 404 rather than 403 for other owners' dogs: ids reveal nothing.
     return get_object_or_404(Dog.objects.owned_by(user), pk=pk)
+
+
+def login_locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' lockout: the page says how long, and Retry-After says it to programs."""
+    cool_off = get_cool_off(request) or timedelta(0)
+    seconds = max(1, int(cool_off.total_seconds()))
+    minutes = -(-seconds // 60)
+    context = {"minutes": minutes}
+    response = render(request, "axes/lockout.html", context, status=429)
+    # The lock lasts the cool-off from the last failed attempt, so this is when it has surely ended.
+    response["Retry-After"] = str(seconds)
+    return response

@@ -62,13 +62,19 @@ class DogInline(admin.TabularInline):
 
 @admin.register(Owner)
 class OwnerAdmin(admin.ModelAdmin):
-    list_display = ("name", "email", "phone", "address", "dog_count")
+    list_display = ("name", "email", "email_verified", "phone", "address", "dog_count")
     search_fields = ("name", "email", "phone", "address", "user__username")
     inlines = [DogInline]
     raw_id_fields = ("user",)
+    # Set only by the owner opening the link sent to the address.
+    readonly_fields = ("email_verified_at",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(num_dogs=Count("dogs"))
+
+    @admin.display(description="Email confirmed", boolean=True)
+    def email_verified(self, owner: Owner) -> bool:
+        return owner.email_verified
 
     @admin.display(description="Dogs", ordering="num_dogs")
     def dog_count(self, owner: Owner) -> int:

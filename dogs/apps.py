@@ -7,3 +7,6 @@ class DogsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (deletes a photo's files with it)
+        from .account_data import register_own_sections
+
+        register_own_sections()

@@ -100,6 +100,18 @@ class PhotosField(forms.FileField):
         return checked
 
 
+EMAIL_IN_USE = "An account with this email address already exists. Log in, or reset your password if you forgot it."
+
+
+def email_in_use(email: str, user=None) -> bool:
+    """Another account's login or owner record has this address, in any letter case."""
+    users = User.objects.filter(email__iexact=email)
+    owners = Owner.objects.filter(email__iexact=email, user__isnull=False)
+    if user is not None and user.pk is not None:
+        users, owners = users.exclude(pk=user.pk), owners.exclude(user=user)
+    return users.exists() or owners.exists()
+
+
 class SignUpForm(UserCreationForm):
     name = forms.CharField(max_length=200, label="Your name")
     email = forms.EmailField()
@@ -109,6 +121,12 @@ class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "name", "email", "phone", "address")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if email_in_use(email):
+            raise ValidationError(EMAIL_IN_USE, code="email_in_use")
+        return email
 
     def save(self, commit: bool = True) -> User:
         user = super().save(commit=False)
@@ -129,6 +147,12 @@ class OwnerForm(forms.ModelForm):
     class Meta:
         model = Owner
         fields = ("name", "email", "phone", "address")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if email and email_in_use(email, self.instance.user):
+            raise ValidationError(EMAIL_IN_USE, code="email_in_use")
+        return email
 
 
 class DogForm(forms.ModelForm):
@@ -156,3 +180,19 @@ class DogForm(forms.ModelForm):
 
 class PhotoUploadForm(forms.Form):
     photos = PhotosField(required=True)
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError("That is not your password; nothing was deleted.", code="wrong_password")
+        return password

@@ -7,6 +7,14 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from .validation import (
+    NOTES_MAX_LENGTH,
+    MicrochipFormField,
+    normalise_microchip,
+    validate_birth_date,
+    validate_microchip,
+)
+
 CONTACT_PERMISSION = "dogs.view_owner_contact"
 
 
@@ -24,6 +32,9 @@ class Owner(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     address = models.CharField("city or address", max_length=300, blank=True)
+    # Set when the owner opened the link sent to `email`; cleared when the address changes.
+    # Alerts and password resets go only to a verified address.
+    email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -32,6 +43,17 @@ class Owner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def email_verified(self) -> bool:
+        return bool(self.email) and self.email_verified_at is not None
+
+
+class MicrochipField(models.CharField):
+    """Stored as digits only; forms take the number as typed or scanned (dogs.validation)."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": MicrochipFormField, **kwargs})
 
 
 class DogQuerySet(models.QuerySet):
@@ -86,9 +108,11 @@ class Dog(models.Model):
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     size = models.CharField(max_length=10, choices=Size.choices, default=Size.UNKNOWN)
     colour = models.CharField(max_length=100, blank=True)
-    birth_date = models.DateField("approximate birth date", null=True, blank=True)
-    microchip = models.CharField("microchip number", max_length=32, blank=True, db_index=True)
-    notes = models.TextField(blank=True)
+    birth_date = models.DateField("approximate birth date", null=True, blank=True, validators=[validate_birth_date])
+    microchip = MicrochipField(
+        "microchip number", max_length=32, blank=True, db_index=True, validators=[validate_microchip]
+    )
+    notes = models.TextField(blank=True, max_length=NOTES_MAX_LENGTH)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.HOME)
     # The seed data's own dog id, so re-running an import updates instead of duplicating.
     external_id = models.CharField(max_length=100, unique=True, null=True, blank=True, editable=False)
@@ -113,11 +137,6 @@ class Dog(models.Model):
         if self.kind == Dog.Kind.FOUND and hasattr(self, "found_report"):
             return self.found_report.get_absolute_url()
         return reverse("dogs:detail", args=[self.pk])
-
-
-def normalise_microchip(value: str) -> str:
-    """Scanners and people write chip numbers with spaces, dashes and dots."""
-    return "".join(ch for ch in value if ch.isalnum()).upper()
 
 
 def photo_upload_to(instance: DogPhoto, filename: str) -> str:
@@ -190,7 +209,8 @@ class ContactView(models.Model):
     """Every time staff are shown an owner's contact details."""
 
     viewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="contact_views")
+    # NULL once the owner deleted their account: the log keeps that staff saw a contact, not whose.
+    owner = models.ForeignKey(Owner, null=True, on_delete=models.SET_NULL, related_name="contact_views")
     page = models.CharField(max_length=200)
     # Why it was shown: a likely or possible match, a claim, the dog's page, or asked for an unlikely match.
     reason = models.CharField(max_length=100, blank=True)
@@ -201,3 +221,18 @@ class ContactView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer} saw {self.owner} on {self.page}"
+
+
+class RateLimitCount(models.Model):
+    """Requests counted in one fixed window (dogs.ratelimits); `key` is a keyed hash, never an address."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key", "window_start"], name="one_count_per_window")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.count} since {self.window_start:%Y-%m-%d %H:%M}"

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import services
+from . import accounts, services
 from .access import own_dog, staff_required
 from .forms import DogForm, OwnerForm, PhotoUploadForm, SignUpForm
 from .models import Dog, DogPhoto, is_shelter_staff
@@ -24,8 +24,13 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        accounts.send_verification(user.owner)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome to Reunite! Register your dog so shelters can find you.")
+        messages.success(
+            request,
+            f"Welcome to Reunite! Register your dog so shelters can find you. We sent a link to {user.email}: "
+            "open it so that alerts about found dogs can reach you.",
+        )
         return redirect("dogs:create")
     return render(request, "registration/signup.html", {"form": form})
 
@@ -34,12 +39,16 @@ def signup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     owner = services.owner_for(request.user)
+    # As saved: validating the form changes the instance, even when the form is then refused.
+    saved_email = {"address": owner.email, "verified": owner.email_verified}
     form = OwnerForm(request.POST or None, instance=owner)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Your contact details are saved.")
+        if accounts.save_contact(form):
+            messages.success(request, f"Your details are saved. Open the link we sent to {owner.email} to confirm it.")
+        else:
+            messages.success(request, "Your contact details are saved.")
         return redirect("dogs:my_dogs")
-    return render(request, "dogs/profile.html", {"form": form})
+    return render(request, "dogs/profile.html", {"form": form, "saved_email": saved_email})
 
 
 @login_required

@@ -7,20 +7,20 @@ models: a template cannot leak a microchip, a note, a finder or an exact point i
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from dogs import ratelimits
 from dogs.models import Dog, DogPhoto, Owner
 from dogs.photos import EMBEDDING_DRAFT_SIZE, CheckedPhoto, encode_public_copy, open_stored, safe_upload_name
+from dogs.ratelimits import Allowance
 from reunions.models import Claim, FoundReport, FoundReportQuerySet, LostReport, LostReportQuerySet, rounded_point
 from reunions.services import notify_shelter
 from search.embeddings import ModelUnavailable, active_model_name, embed_image
@@ -276,10 +276,6 @@ class FoundMatch:
     score: float
     strength: Strength
 
-    @property
-    def percent(self) -> int:
-        return max(0, round(self.score * 100))
-
 
 def query_vector(dog_photo: DogPhoto | None = None, checked: CheckedPhoto | None = None) -> np.ndarray:
     """The stored embedding of an owner's photo when it is current, else a fresh one."""
@@ -303,35 +299,25 @@ def search_found_dogs(vector: np.ndarray, limit: int | None = None) -> list[Foun
     ]
 
 
-@dataclass(frozen=True)
-class Allowance:
-    allowed: bool
-    retry_after: int  # seconds until the next one is allowed, when it is not
-
-
 def take_search(user) -> Allowance:
-    """Count one photo search in this clock hour's window; refused over OWNER_SEARCHES_PER_HOUR.
-
-    A fixed window in Django's cache: `add` then `incr` is atomic in LocMem, Memcached and Redis.
-    With LocMemCache each worker process counts on its own, so the limit is per process there.
-    """
-    now = time.time()
-    window = int(now // 3600)
-    key = f"public:owner-searches:{user.pk}:{window}"
-    cache.add(key, 0, timeout=3600 + 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=3600 + 60)
-        count = 1
-    return Allowance(count <= settings.OWNER_SEARCHES_PER_HOUR, int((window + 1) * 3600 - now) + 1)
+    """Count one photo search in this clock hour; refused over OWNER_SEARCHES_PER_HOUR (in the database)."""
+    return ratelimits.take("owner-search", str(user.pk), settings.OWNER_SEARCHES_PER_HOUR, 3600)
 
 
 # Claims.
 
 
+class TooManyClaims(Exception):
+    def __init__(self, allowance: Allowance) -> None:
+        super().__init__("Too many claims in 24 hours.")
+        self.allowance = allowance
+
+
 def claim_allowance(owner: Owner) -> Allowance:
-    """At most CLAIMS_PER_DAY claims in any 24 hours, counted from the claims themselves."""
+    """At most CLAIMS_PER_DAY claims in any 24 hours, counted from the claims themselves.
+
+    A read: for a cheap refusal before a claim's work. create_claim counts again under a lock.
+    """
     since = timezone.now() - timedelta(days=1)
     recent = list(Claim.objects.made_since(owner, since).order_by("created_at").values_list("created_at", flat=True))
     if len(recent) < settings.CLAIMS_PER_DAY:
@@ -347,6 +333,7 @@ def create_claim(
     dog_photo: DogPhoto | None = None,
     checked: CheckedPhoto | None = None,
 ) -> Claim:
+    """Store the claim and queue the shelter's email; raises TooManyClaims over CLAIMS_PER_DAY."""
     claim = Claim(owner=owner, found_report=found, message=message, dog_photo=dog_photo)
     try:
         pair = best_pair([query_vector(dog_photo, checked)], found.dog.photos.all())
@@ -356,6 +343,12 @@ def create_claim(
         logger.warning("Claim without similarity: %s", exc)
     copy = encode_public_copy(checked.image, max_side=CLAIM_PHOTO_SIDE) if checked is not None else None
     with transaction.atomic():
+        # Counted and saved under a lock on the owner's row, so parallel claims queue here and each
+        # sees the ones before it (on SQLite the IMMEDIATE transaction is that lock).
+        Owner.objects.select_for_update().get(pk=owner.pk)
+        allowance = claim_allowance(owner)
+        if not allowance.allowed:
+            raise TooManyClaims(allowance)
         # The row first: when a second claim for the same dog loses the race to the
         # one-open-claim constraint, no photo file has been written yet.
         claim.save()

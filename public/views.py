@@ -144,6 +144,8 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.create_claim(owner, report, data["message"], dog_photo=data["dog_photo"], checked=data["photo"])
+        except services.TooManyClaims as exc:  # parallel claims: the ones counted before this one filled the day
+            return _too_many(request, TOO_MANY_CLAIMS, settings.CLAIMS_PER_DAY, exc.allowance, 3600)
         except IntegrityError:  # the same owner's other tab sent the same claim a moment earlier
             form.add_error(None, already_claimed())
         else:

@@ -101,7 +101,8 @@ def _alert_staff(rows: list[MatchCandidate]) -> None:
 
 def _alert_owner(lost: LostReport, rows: list[MatchCandidate]) -> None:
     owner = lost.dog.owner
-    if owner is None or not owner.email:
+    # Only to an address its owner confirmed: a typo'd one would tell a stranger that this dog is lost.
+    if owner is None or not owner.email_verified:
         return
     # A link to the owner's own page only: no finder's or staff member's details.
     body = render_to_string("emails/owner_match_alert.txt", {"lost": lost, "site": settings.SITE_URL})

@@ -7,3 +7,6 @@ class ReunionsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (deletes a claim's photo file with the claim)
+        from .account_data import register_sections
+
+        register_sections()

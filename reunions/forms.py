@@ -6,6 +6,7 @@ from django.utils import timezone
 from dogs.forms import PhotosField
 from dogs.models import Dog
 from dogs.photos import PhotoMetadata
+from dogs.validation import RecentPast
 
 from .matching import MatchFilters
 from .models import FoundReport, LostReport, Shelter
@@ -49,6 +50,8 @@ class FoundReportForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.photo_metadata = photo_metadata
         self.fields["found_at"].required = False
+        # On the form field, so an impossible date is refused before the default hold is computed from it.
+        self.fields["found_at"].validators.append(RecentPast("found"))
         shelters = Shelter.objects.all()
         if len(shelters) == 1:
             self.fields["shelter"].initial = shelters[0].pk
@@ -73,9 +76,8 @@ class FoundReportForm(forms.ModelForm):
         self._fill_from_photo(data)
         _check_point(self, data)
         if not data.get("hold_until") and data.get("shelter") and data.get("found_at"):
-            data["hold_until"] = FoundReport.default_hold_until(data["shelter"], data["found_at"].date())
-        if data.get("found_at") and data["found_at"] > timezone.now():
-            self.add_error("found_at", "The date found cannot be in the future.")
+            found_on = timezone.localtime(data["found_at"]).date()
+            data["hold_until"] = FoundReport.default_hold_until(data["shelter"], found_on)
         return data
 
 
@@ -86,12 +88,25 @@ class LostReportForm(forms.ModelForm):
         widgets = {"lost_at": DATETIME}
         help_texts = {"latitude": "Optional: where last seen, for distance filters."}
 
+    def __init__(self, *args, dog: Dog, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.dog = dog
+        self.fields["lost_at"].validators.append(RecentPast("lost"))
+
     def clean(self):
         data = super().clean()
         _check_point(self, data)
-        if data.get("lost_at") and data["lost_at"] > timezone.now():
-            self.add_error("lost_at", "The date lost cannot be in the future.")
+        if LostReport.objects.open().filter(dog=self.dog).exists():
+            raise already_reported_lost(self.dog)
         return data
+
+
+def already_reported_lost(dog: Dog) -> forms.ValidationError:
+    return forms.ValidationError(
+        "%(name)s is already reported lost: that report's page shows the matches. Mark %(name)s home to report again.",
+        code="already_lost",
+        params={"name": dog.name},
+    )
 
 
 def _check_point(form: forms.Form, data: dict) -> None:

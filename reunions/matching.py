@@ -67,10 +67,6 @@ class Candidate:
     def is_lost(self) -> bool:
         return self.lost_report is not None
 
-    @property
-    def percent(self) -> int:
-        return max(0, round(self.score * 100))
-
 
 @dataclass
 class _Search:

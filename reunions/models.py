@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 from dogs.models import Dog, DogPhoto, Owner
+from dogs.validation import NOTES_MAX_LENGTH, RecentPast
+from search.labels import Strength, thresholds
+
+# A stray hold is days or weeks; a year is the most any shelter's rules ask for.
+MAX_HOLD_DAYS = 365
 
 # Two decimals of a degree is about 1 km: enough to say "this part of town", not which house.
 PUBLIC_COORDINATE_DECIMALS = 2
@@ -33,7 +40,9 @@ class Shelter(models.Model):
     email = models.EmailField(blank=True)
     address = models.CharField(max_length=300, blank=True)
     stray_hold_days = models.PositiveIntegerField(
-        default=settings.DEFAULT_STRAY_HOLD_DAYS, help_text="Days a found dog is held for its owner by default."
+        default=settings.DEFAULT_STRAY_HOLD_DAYS,
+        validators=[MaxValueValidator(MAX_HOLD_DAYS)],
+        help_text=f"Days a found dog is held for its owner by default (0 to {MAX_HOLD_DAYS}).",
     )
 
     class Meta:
@@ -61,11 +70,11 @@ class LostReportQuerySet(models.QuerySet):
 
 class LostReport(models.Model):
     dog = models.ForeignKey(Dog, on_delete=models.CASCADE, related_name="lost_reports")
-    lost_at = models.DateTimeField("lost on")
+    lost_at = models.DateTimeField("lost on", validators=[RecentPast("lost")])
     place = models.CharField("last seen (place name)", max_length=200)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=NOTES_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_reason = models.CharField(max_length=100, blank=True)
@@ -87,6 +96,16 @@ class LostReport(models.Model):
 
     class Meta:
         ordering = ["-lost_at"]
+        # Several open reports at chosen points would let an owner trilaterate a found dog from the
+        # distances shown; one is also all a lost dog needs.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dog"],
+                condition=models.Q(closed_at__isnull=True),
+                name="one_open_lost_report_per_dog",
+                violation_error_message="This dog already has an open lost report: mark it home first.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.dog} lost {self.lost_at:%Y-%m-%d}"
@@ -133,12 +152,12 @@ class FoundReport(models.Model):
 
     dog = models.OneToOneField(Dog, on_delete=models.CASCADE, related_name="found_report")
     shelter = models.ForeignKey(Shelter, on_delete=models.PROTECT, related_name="found_reports")
-    found_at = models.DateTimeField("found on")
+    found_at = models.DateTimeField("found on", validators=[RecentPast("found")])
     place = models.CharField("where found (place name)", max_length=200)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     hold_until = models.DateField("stray hold ends")
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=NOTES_MAX_LENGTH)
     # What staff left empty at intake and the first photo's EXIF filled: "date", "place", "date and place".
     from_photo = models.CharField(max_length=20, blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -172,9 +191,22 @@ class FoundReport(models.Model):
     def public_point(self) -> tuple[float, float] | None:
         return rounded_point(self.point)
 
+    def clean(self) -> None:
+        # Checked only for a plausible date found (its own validator reports the others).
+        if self.found_at is None or self.hold_until is None or self.found_at.year < 2000:
+            return
+        found_on = timezone.localtime(self.found_at).date()
+        if self.hold_until < found_on:
+            raise ValidationError({"hold_until": "The stray hold cannot end before the day the dog was found."})
+        if self.hold_until > found_on + timedelta(days=MAX_HOLD_DAYS):
+            raise ValidationError(
+                {"hold_until": f"The stray hold can end at most {MAX_HOLD_DAYS} days after the day the dog was found."}
+            )
+
     @staticmethod
     def default_hold_until(shelter: Shelter, found_on: date) -> date:
-        return found_on + timedelta(days=shelter.stray_hold_days)
+        # Bounded also for a shelter row saved before the limit existed.
+        return found_on + timedelta(days=min(shelter.stray_hold_days, MAX_HOLD_DAYS))
 
 
 class CandidateQuerySet(models.QuerySet):
@@ -235,7 +267,8 @@ class ReunionQuerySet(models.QuerySet):
 
 class Reunion(models.Model):
     found_report = models.OneToOneField(FoundReport, on_delete=models.PROTECT, related_name="reunion")
-    dog = models.ForeignKey(Dog, on_delete=models.PROTECT, related_name="reunions")
+    # NULL once the owner deleted their account: the shelter keeps its count of reunions.
+    dog = models.ForeignKey(Dog, null=True, on_delete=models.SET_NULL, related_name="reunions")
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     confirmed_at = models.DateTimeField(default=timezone.now)
     notes = models.TextField(blank=True)
@@ -246,7 +279,7 @@ class Reunion(models.Model):
         ordering = ["-confirmed_at"]
 
     def __str__(self) -> str:
-        return f"{self.dog} home on {self.confirmed_at:%Y-%m-%d}"
+        return f"{self.dog or 'A dog'} home on {self.confirmed_at:%Y-%m-%d}"
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -297,5 +330,6 @@ class Claim(models.Model):
         return bool(self.claim_photo) or self.dog_photo_id is not None
 
     @property
-    def percent(self) -> int | None:
-        return None if self.score is None else max(0, round(self.score * 100))
+    def strength(self) -> Strength | None:
+        """The owner's photo against the found dog's, in words, as every match is labelled; None if unscored."""
+        return None if self.score is None else thresholds().strength(self.score)

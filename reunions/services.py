@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dogs.models import Dog, DogPhoto
-from dogs.photos import CheckedUpload
+from dogs.photos import CheckedUpload, encode_public_copy, open_stored, safe_upload_name
 from dogs.services import register_dog
+from dogs.stored_files import files_removed_on_failure
 from worker.mail import queue_email
 
 from . import tasks
@@ -75,7 +76,8 @@ def reject(found: FoundReport, dog: Dog, user) -> MatchCandidate:
 def confirm_reunion(found: FoundReport, dog: Dog, user, notes: str = "") -> Reunion:
     """The found dog is this registered dog: record it, close both reports, keep the new photos."""
     now = timezone.now()
-    with transaction.atomic():
+    # The copies' files are written inside the transaction: a rollback must not leave them behind.
+    with files_removed_on_failure() as written, transaction.atomic():
         MatchCandidate.objects.update_or_create(
             found_report=found,
             dog=dog,
@@ -99,24 +101,26 @@ def confirm_reunion(found: FoundReport, dog: Dog, user, notes: str = "") -> Reun
         dog.save()
         # The same dog suggested for other found dogs: it is home now.
         MatchCandidate.objects.withdraw(dog)
-        _copy_photos(found.dog, dog)
+        _copy_photos(found.dog, dog, written)
     return reunion
 
 
-def _copy_photos(source: Dog, target: Dog) -> None:
-    """The shelter's photos become new references of the dog: fresh files, same embeddings."""
+def _copy_photos(source: Dog, target: Dog, written: list) -> None:
+    """The shelter's photos become new references of the dog: re-encoded files, same embeddings.
+
+    The finder's photo goes to the owner's records: re-encoded without EXIF (camera, GPS, time),
+    and without the place and time it was taken, which are the finder's, not the owner's.
+    """
     for photo in source.photos.all():
-        with photo.image.open("rb") as handle:
-            content = ContentFile(handle.read(), name=photo.image.name.rsplit("/", 1)[-1])
-        DogPhoto.objects.create(
-            dog=target,
-            image=content,
-            embedding=photo.embedding,
-            embedding_model=photo.embedding_model,
-            taken_at=photo.taken_at,
-            latitude=photo.latitude,
-            longitude=photo.longitude,
-        )
+        try:
+            data = encode_public_copy(open_stored(photo.image))
+        except OSError:
+            logger.warning("Found dog photo %s has no readable file; not copied to %s.", photo.pk, target)
+            continue
+        image = ContentFile(data, name=safe_upload_name("", "JPEG"))
+        copy = DogPhoto(dog=target, image=image, embedding=photo.embedding, embedding_model=photo.embedding_model)
+        written.append(copy.image)
+        copy.save()
 
 
 def notify_shelter(claim: Claim) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +19,7 @@ from search.embeddings import ModelUnavailable
 from search.labels import split, thresholds
 
 from . import matching, services
-from .forms import FoundDogForm, FoundReportForm, LostReportForm, MatchFilterForm
+from .forms import FoundDogForm, FoundReportForm, LostReportForm, MatchFilterForm, already_reported_lost
 from .models import Claim, FoundReport, LostReport, MatchCandidate, Reunion
 
 # The dashboard's lists, each paged on its own (?found_page=, ?review_page=, ?lost_page=, ?reunions_page=).
@@ -133,13 +134,21 @@ def review(request: HttpRequest, pk: int, dog_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def lost_create(request: HttpRequest, dog_pk: int) -> HttpResponse:
     dog = own_dog(request.user, dog_pk)
-    form = LostReportForm(request.POST or None)
+    open_report = dog.lost_reports.open().first()
+    if request.method == "GET" and open_report is not None:
+        messages.info(request, f"{dog.name} is already reported lost; here is that report.")
+        return redirect(open_report)
+    form = LostReportForm(request.POST or None, dog=dog)
     if request.method == "POST" and form.is_valid():
         report = form.save(commit=False)
         report.dog = dog
-        services.report_lost(report)
-        messages.success(request, f"{dog.name} is reported lost. We will email you when a found dog looks alike.")
-        return redirect(report)
+        try:
+            services.report_lost(report)
+        except IntegrityError:  # the same owner's other tab reported the dog lost a moment earlier
+            form.add_error(None, already_reported_lost(dog))
+        else:
+            messages.success(request, f"{dog.name} is reported lost. We will email you when a found dog looks alike.")
+            return redirect(report)
     return render(request, "reunions/lost_form.html", {"form": form, "dog": dog})
 
 

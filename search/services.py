@@ -73,10 +73,6 @@ class DogMatch:
     score: float
     strength: Strength
 
-    @property
-    def percent(self) -> int:
-        return max(0, round(self.score * 100))
-
 
 def find_matching_dogs_by_vector(
     vector: np.ndarray, *, limit: int | None = None, filters: SearchFilters | None = None

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
     "django_tasks",
     "worker",
     "dogs",
@@ -78,10 +80,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which is the first to read a form's body: an oversized one gets a page naming the limit.
+    "shelter.middleware.RequestLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, so it sees the outcome of authentication (django-axes' own advice).
     "axes.middleware.AxesMiddleware",
 ]
@@ -190,7 +195,10 @@ PHOTO_MAX_PIXELS = envint("PHOTO_MAX_PIXELS", 50_000_000)
 PHOTOS_PER_FORM = envint("PHOTOS_PER_FORM", 8)
 FILE_UPLOAD_MAX_MEMORY_SIZE = PHOTO_MAX_UPLOAD_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
-DATA_UPLOAD_MAX_NUMBER_FILES = PHOTOS_PER_FORM
+# Django reads a few times more files than a form takes, so a few too many get the form's own
+# message ("Upload at most 8 photos at a time") with everything else kept; past this, or past
+# DATA_UPLOAD_MAX_MEMORY_SIZE, shelter.middleware.RequestLimitsMiddleware says which limit it was.
+DATA_UPLOAD_MAX_NUMBER_FILES = 4 * PHOTOS_PER_FORM
 
 # Embedding model. EMBEDDING_MODEL picks the encoder; CLIP_MODEL is the
 # sentence-transformers name or a local folder holding a copy of it.
@@ -241,7 +249,7 @@ ELASTICSEARCH_REFRESH_ON_WRITE = envbool("ELASTICSEARCH_REFRESH_ON_WRITE", False
 # The background worker (`manage.py run_worker`): tasks are written in the request's transaction
 # and run there, with retries. WORKER_DRAINS are the other queues it empties on each pass.
 TASKS = {"default": {"BACKEND": "worker.backend.OutboxBackend"}}
-WORKER_DRAINS = ["search.sync.drain"]
+WORKER_DRAINS = ["search.sync.drain", "dogs.retention.drain"]
 WORKER_ON_START: list[str] = []
 WORKER_POLL_SECONDS = envfloat("WORKER_POLL_SECONDS", 0.5)
 WORKER_BATCH_SIZE = envint("WORKER_BATCH_SIZE", 32)
@@ -270,15 +278,16 @@ UNCALIBRATED_THRESHOLDS = {"likely": 0.85, "possible": 0.75}
 DEFAULT_STRAY_HOLD_DAYS = envint("DEFAULT_STRAY_HOLD_DAYS", 7)
 # Absolute links in alert emails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-# Owners' claims to shelters (counted in the database, rolling 24 hours) and their photo
-# searches of found dogs (counted in the cache, per clock hour).
+# Owners' claims to shelters (rolling 24 hours) and their photo searches of found dogs (per clock
+# hour), both counted in the database so they hold across processes and parallel requests.
 CLAIMS_PER_DAY = envint("CLAIMS_PER_DAY", 5)
 OWNER_SEARCHES_PER_HOUR = envint("OWNER_SEARCHES_PER_HOUR", 30)
+# Password-reset emails asked for one address per clock hour (counted in the database, known or not).
+PASSWORD_RESETS_PER_HOUR = envint("PASSWORD_RESETS_PER_HOUR", 3)
+# Rows of the contact-view log older than this are deleted by the background worker (once a day).
+CONTACT_VIEW_RETENTION_DAYS = envint("CONTACT_VIEW_RETENTION_DAYS", 365)
 
-# The cache counts owners' photo searches. The default lives in each process, so with several
-# workers each counts alone: production sets a shared one, e.g. the database
-# (CACHE_BACKEND=django.core.cache.backends.db.DatabaseCache, CACHE_LOCATION=reunite_cache,
-# then `manage.py createcachetable`), which needs no other server.
+# Django's cache: Reunite counts nothing in it, so the per-process default is fine for any number of workers.
 CACHES = {
     "default": {
         "BACKEND": env("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
@@ -291,7 +300,29 @@ AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envfloat("AXES_COOLOFF_HOURS", 1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+# The lockout page, with Retry-After.
+AXES_LOCKOUT_CALLABLE = "dogs.access.login_locked_out"
+
+# Content-Security-Policy (django-csp) on every page: scripts and style sheets only from this site,
+# no inline script (JSON-LD blocks are data, never run, so they need no nonce). Images may also be
+# data: URIs (photos re-encoded into posters and search previews) and blob: URLs (upload previews).
+# Our pages have no inline style (similarities are <meter> elements); style *attributes* are allowed
+# only because the Django admin's own templates use them, and an attribute can run no script and,
+# with img-src/font-src/connect-src on 'self', load nothing from elsewhere.
+# Images served by dogs.photos.image_response keep their own stricter policy (default-src 'none').
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Reunite <reunite@localhost>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission, User
+from django.utils import timezone
 
 from dogs.forms import check_upload
 from dogs.models import Dog, Owner
@@ -23,12 +24,14 @@ def shelter_staff_group() -> Group:
 
 
 def make_owner(username: str = "alice", **fields) -> Owner:
-    user = User.objects.create_user(username, f"{username}@example.com", "correct-horse-battery")
+    """An owner with a login and, unless `email_verified_at=None` is given, a confirmed address."""
+    user = User.objects.create_user(username, fields.get("email", f"{username}@example.com"), "correct-horse-battery")
     defaults = {
         "name": username.title(),
         "email": f"{username}@example.com",
         "phone": "+1 555 0100",
         "address": "Springfield",
+        "email_verified_at": timezone.now(),
     }
     defaults.update(fields)
     return Owner.objects.create(user=user, **defaults)

@@ -38,12 +38,3 @@ def test_it_reports_a_misspelt_or_impossible_setting(setting, value, check):
 def test_a_dotted_path_to_a_backend_passes():
     with override_settings(SEARCH_BACKEND="search.backends.embedded.EmbeddedIndex"):
         assert "search.E001" not in ids()
-
-
-def test_a_per_process_cache_is_reported_for_production():
-    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
-        assert "public.W001" in ids(include_deployment_checks=True)
-        assert "public.W001" not in ids(), "only a deployment concern"
-    shared = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "reunite_cache"}}
-    with override_settings(CACHES=shared):
-        assert "public.W001" not in ids(include_deployment_checks=True)

@@ -179,7 +179,7 @@ def test_a_stalled_elasticsearch_never_holds_a_registration(elasticsearch_settin
 def test_several_workers_run_every_task_exactly_once(deployment, tmp_path):
     log = tmp_path / "runs"
     for number in range(150):
-        note.enqueue(str(log), number)
+        note.enqueue(str(log), number, pause=0.05)  # long enough for the three to overlap
     for name in ("one", "two", "three"):
         deployment.start_worker(name)
 

@@ -28,7 +28,7 @@ def test_forms_refuse_posts_without_a_csrf_token():
     assert not owner.dogs.exists()
 
 
-def test_repeated_failed_logins_lock_the_account_out(client, settings):
+def test_repeated_failed_logins_lock_the_account_out_and_say_when_to_try_again(client, settings):
     make_owner("alice")
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(reverse("login"), {"username": "alice", "password": "wrong"})
@@ -37,6 +37,8 @@ def test_repeated_failed_logins_lock_the_account_out(client, settings):
 
     assert response.status_code == 429
     assert "Too many failed log-in attempts" in response.content.decode()
+    assert response["Retry-After"] == str(int(settings.AXES_COOLOFF_TIME * 3600))
+    assert "locked on this device for 60 minutes" in response.content.decode()
 
 
 def test_the_profile_only_ever_edits_your_own_owner_record(client):

@@ -3,21 +3,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from reunions import services
 from reunions.models import LostReport
-from reunions.tests.conftest import record_found, shelter, site_url  # noqa: F401  (shared fixtures)
 from tests.factories import make_dog, make_owner, make_staff
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Search counts live in the cache, which outlives a test in the same process.
-    cache.clear()
-    yield
-    cache.clear()
+def site_url(settings):
+    settings.SITE_URL = "https://reunite.example.org"
 
 
 @pytest.fixture

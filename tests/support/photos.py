@@ -72,3 +72,13 @@ def served_image(response) -> Image.Image:
     """The image an image response sent, whether streamed from storage or made in memory."""
     body = b"".join(response.streaming_content) if response.streaming else response.content
     return Image.open(io.BytesIO(body))
+
+
+def gps(latitude: tuple[float, float, float], longitude: tuple[float, float, float], *, west: bool = False) -> dict:
+    """An EXIF GPS block (degrees, minutes, seconds) north of the equator, east of Greenwich unless `west`."""
+    return {
+        ExifTags.GPS.GPSLatitudeRef: "N",
+        ExifTags.GPS.GPSLatitude: latitude,
+        ExifTags.GPS.GPSLongitudeRef: "W" if west else "E",
+        ExifTags.GPS.GPSLongitude: longitude,
+    }

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from django_tasks import task
 
 
 @task()
-def note(path: str, number: int) -> None:
-    """Append "number pid" to a file: a task run twice leaves two lines."""
+def note(path: str, number: int, pause: float = 0.0) -> None:
+    """Append "number pid" to a file: a task run twice leaves two lines. `pause` makes it take a while."""
+    time.sleep(pause)
     with Path(path).open("a") as handle:
         handle.write(f"{number} {os.getpid()}\n")
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dogs", "0006_contactview_table"),
+        ("dogs", "0009_owner_email_verified_contact_views_kept"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reunions", "0005_claim_table"),
+        ("reunions", "0009_forget_finders_metadata_on_old_copies"),
     ]
 
     operations = [

@@ -17,7 +17,7 @@ def withdraw_candidates_of_dogs_now_home(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reunions", "0006_foundreport_from_photo"),
+        ("reunions", "0010_foundreport_from_photo"),
     ]
 
     operations = [

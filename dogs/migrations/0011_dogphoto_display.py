@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dogs", "0007_contactview_reason"),
+        ("dogs", "0010_contactview_reason"),
     ]
 
     operations = [
