@@ -1,4 +1,4 @@
-"""Fixtures that tests of several apps share: a staff member, a shelter, recording found and lost dogs.
+"""Fixtures that tests of several apps share: staff, a shelter, found and lost dogs, the bundled model.
 
 Loaded for every test by the root conftest (`pytest_plugins`); an app's conftest may override one.
 """
@@ -61,3 +61,14 @@ def report_lost():
         return lost
 
     return report
+
+
+@pytest.fixture
+def bundled_model(settings):
+    """The bundled EfficientNet-Lite0 with its real ImageNet weights, instead of the random tiny CLIP."""
+    from search import embeddings
+
+    embeddings.reset()
+    settings.EMBEDDING_MODEL = "efficientnet-lite0"
+    yield settings
+    embeddings.reset()

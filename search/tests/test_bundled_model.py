@@ -24,14 +24,6 @@ from worker.loop import drain
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def bundled_model(settings):
-    embeddings.reset()
-    settings.EMBEDDING_MODEL = "efficientnet-lite0"
-    yield settings
-    embeddings.reset()
-
-
 @pytest.fixture(scope="module")
 def photos() -> list[Path]:
     return sample_photos()

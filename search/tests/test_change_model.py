@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def bundled_model(settings):
+def switch_to_bundled_model(settings):
     def switch():
         settings.EMBEDDING_MODEL = "efficientnet-lite0"
         embeddings.reset()
@@ -22,13 +22,13 @@ def bundled_model(settings):
     embeddings.reset()
 
 
-def test_it_re_embeds_every_photo_and_switches_the_index(index_backend, bundled_model, capsys):
+def test_it_re_embeds_every_photo_and_switches_the_index(index_backend, switch_to_bundled_model, capsys):
     owner = make_owner()
     dogs = [make_dog(owner, f"Dog {i}", seeds=(800 + i, 900 + i)) for i in range(3)]
     clip_model = embeddings.active_model_name()
     probe = dogs[1].photos.first()
 
-    bundled_model()
+    switch_to_bundled_model()
     call_command("change_model", batch_size=4)
 
     photos = list(DogPhoto.objects.all())
@@ -61,7 +61,7 @@ def test_an_unloadable_model_stops_before_anything_changes(index_backend, settin
     embeddings.reset()
 
 
-def test_photos_written_while_it_runs_end_up_right(index_backend, bundled_model, run_worker):
+def test_photos_written_while_it_runs_end_up_right(index_backend, switch_to_bundled_model, run_worker):
     from django.core.files.base import ContentFile
 
     from search.embeddings import embed_image
@@ -71,7 +71,7 @@ def test_photos_written_while_it_runs_end_up_right(index_backend, bundled_model,
     # A known breed each: a breed filter keeps dogs of unknown breed, and these must not blur the check.
     dogs = [make_dog(owner, f"Dog {i}", seeds=(700 + i,), breed="Beagle") for i in range(4)]
     replaced, deleted, renamed = (dogs[0].photos.get(), dogs[1].photos.get(), dogs[2])
-    bundled_model()
+    switch_to_bundled_model()
     calls = []
 
     def meanwhile(count):

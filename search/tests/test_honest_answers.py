@@ -17,7 +17,6 @@ from PIL import ImageOps
 from dogs.forms import check_upload
 from dogs.models import ContactView, Dog
 from dogs.services import register_dog
-from search import embeddings
 from tests.factories import make_owner, make_staff
 from tests.support.photos import image_bytes
 from tests.support.sample_photos import cropped, reencoded, rescaled, sample_photos_dir
@@ -26,14 +25,6 @@ from worker.loop import drain
 pytestmark = pytest.mark.django_db
 
 SEARCH = reverse("search:find_owner")
-
-
-@pytest.fixture
-def bundled_model(settings):
-    embeddings.reset()
-    settings.EMBEDDING_MODEL = "efficientnet-lite0"
-    yield settings
-    embeddings.reset()
 
 
 @pytest.fixture

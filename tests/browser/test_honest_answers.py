@@ -17,7 +17,6 @@ from dogs.models import Dog
 from dogs.services import register_dog
 from reunions.models import FoundReport, LostReport, Shelter
 from reunions.services import record_found_dog
-from search import embeddings
 from tests.factories import make_owner, make_staff
 from tests.support.browser import screenshot
 from tests.support.photos import image_bytes, make_image
@@ -27,14 +26,6 @@ from worker.loop import drain
 from .ui import expect_images_shown, field, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def bundled_model(settings):
-    embeddings.reset()
-    settings.EMBEDDING_MODEL = "efficientnet-lite0"
-    yield settings
-    embeddings.reset()
 
 
 def darknet_upload(scene: str, *, altered: bool = False) -> SimpleUploadedFile:
