@@ -14,11 +14,11 @@ Environment variables:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
-import subprocess
 from pathlib import Path
+
+from . import apt
 
 CHROMIUM_ENV = "REUNITE_CHROMIUM"
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
@@ -38,11 +38,6 @@ CHROMIUM_ARGS = [
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
 
-APT_UPDATE_TIMEOUT_S = 300
-APT_INSTALL_TIMEOUT_S = 900
-# Parallel test processes must not run apt-get at the same time (dpkg's lock would fail one).
-INSTALL_LOCK = Path("/tmp/reunite-chromium-install.lock")
-
 
 class ChromiumNotFound(RuntimeError):
     """Raised when no Chromium can be found or installed."""
@@ -58,37 +53,11 @@ def _installed_chromium() -> Path | None:
     return _executable(DEBIAN_CHROMIUM) or _executable(shutil.which("chromium"))
 
 
-def _can_apt_install() -> bool:
-    return os.geteuid() == 0 and Path("/etc/debian_version").is_file() and shutil.which("apt-get") is not None
-
-
-def _apt_get(*args: str, timeout: int) -> None:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    cmd = ["apt-get", "-q", "-o", "DPkg::Lock::Timeout=120", *args]
-    try:
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise ChromiumNotFound(f"'{' '.join(cmd)}' took longer than {timeout} s; install chromium by hand.") from None
-    if proc.returncode != 0:
-        output = (proc.stdout + proc.stderr).strip()[-3000:]
-        raise ChromiumNotFound(f"'{' '.join(cmd)}' failed (exit {proc.returncode}):\n{output}")
-
-
 def install_chromium() -> Path:
     """Install Debian's chromium with apt-get (root only); return its path."""
-    INSTALL_LOCK.touch(exist_ok=True)
-    with INSTALL_LOCK.open() as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        # Another process may have installed it while this one waited for the lock.
-        found = _installed_chromium()
-        if found:
-            return found
-        _apt_get("update", timeout=APT_UPDATE_TIMEOUT_S)
-        # The fonts give screenshots real glyphs; chromium's other recommends (sandbox helper,
-        # printing, desktop notifications) are of no use headless.
-        _apt_get(
-            "install", "-y", "--no-install-recommends", "chromium", "fonts-liberation", timeout=APT_INSTALL_TIMEOUT_S
-        )
+    # The fonts give screenshots real glyphs; chromium's other recommends (sandbox helper,
+    # printing, desktop notifications) are of no use headless.
+    apt.install("chromium", "fonts-liberation", error=ChromiumNotFound)
     found = _installed_chromium()
     if found is None:
         raise ChromiumNotFound("apt-get installed chromium, but /usr/bin/chromium is still missing.")
@@ -106,7 +75,7 @@ def find_chromium(*, install: bool = True) -> Path:
     found = _installed_chromium()
     if found:
         return found
-    if install and _can_apt_install():
+    if install and apt.can_install():
         return install_chromium()
     raise ChromiumNotFound(
         "The browser tests need Chromium and none was found. Install it "

@@ -50,7 +50,6 @@ Environment variables:
 from __future__ import annotations
 
 import argparse
-import atexit
 import contextlib
 import json
 import os
@@ -61,16 +60,14 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from types import TracebackType
 
-from .processes import die_with_parent, free_port, raise_keyboard_interrupt, stop_session, tail
+from .processes import ThrowawayServer, ensure_system_user, free_port, raise_keyboard_interrupt, tail
 
 # 9.2.4 is the newest 9.x integ-test-zip confirmed to be on Maven Central.
 # The python client in the venv is 9.5.1, but 9.5.1 of this artifact is *not*
@@ -95,11 +92,6 @@ STOP_TIMEOUT_S = 30.0
 
 class ElasticsearchServerError(RuntimeError):
     """Raised when the test server cannot be fetched, started or stopped."""
-
-
-# --------------------------------------------------------------------------
-# Distribution: download with Maven, unpack once into .cache/
-# --------------------------------------------------------------------------
 
 
 def es_version() -> str:
@@ -188,11 +180,6 @@ def ensure_distribution(version: str | None = None) -> Path:
     return home
 
 
-# --------------------------------------------------------------------------
-# Java
-# --------------------------------------------------------------------------
-
-
 def _java_major(java_home: Path) -> int | None:
     """Major version of the JDK at ``java_home`` (None if unusable)."""
     java = java_home / "bin" / "java"
@@ -243,28 +230,6 @@ def find_java_home() -> Path:
             "or a Temurin 21/25 JDK) or point ES_JAVA_HOME at it."
         )
     return max(candidates, key=lambda c: c[0])[1]
-
-
-# --------------------------------------------------------------------------
-# Unprivileged user (Elasticsearch refuses to run as root)
-# --------------------------------------------------------------------------
-
-
-def _ensure_es_user() -> pwd.struct_passwd:
-    try:
-        return pwd.getpwnam(ES_USER)
-    except KeyError:
-        pass
-    proc = subprocess.run(
-        ["useradd", "--system", "--no-create-home", "--user-group", "--shell", "/usr/sbin/nologin", ES_USER],
-        capture_output=True,
-        text=True,
-    )
-    try:
-        # Re-read even on failure: a parallel worker may have created it first.
-        return pwd.getpwnam(ES_USER)
-    except KeyError:
-        raise ElasticsearchServerError(f"Could not create system user {ES_USER!r}: {proc.stderr.strip()}") from None
 
 
 def _user_can_use(home: Path, user: pwd.struct_passwd) -> bool:
@@ -326,12 +291,7 @@ def _chown_tree(path: Path, uid: int, gid: int) -> None:
             os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
 
 
-# --------------------------------------------------------------------------
-# Server
-# --------------------------------------------------------------------------
-
-
-class ElasticsearchServer:
+class ElasticsearchServer(ThrowawayServer):
     """A single-node Elasticsearch bound to 127.0.0.1 on free ports.
 
     ``stop()`` only stops the process: the data directory and the ports are
@@ -339,6 +299,16 @@ class ElasticsearchServer:
     recovery tests). ``close()`` (also called by ``__exit__`` and at
     interpreter exit) stops the server and deletes its temporary directory.
     """
+
+    name = "Elasticsearch"
+    error = ElasticsearchServerError
+    ready_means = "become healthy"
+    ready_poll_s = 0.5
+    # SIGTERM to the CLI JVM triggers a graceful node shutdown (it tells the server JVM to stop
+    # and waits for it), flushing data. The server JVM also exits on its own once its CLI parent
+    # is gone.
+    stop_signal = signal.SIGTERM
+    stop_timeout_s = STOP_TIMEOUT_S
 
     def __init__(
         self,
@@ -351,21 +321,15 @@ class ElasticsearchServer:
     ) -> None:
         self.version = version or es_version()
         self.java_opts = java_opts or os.environ.get("ES_TEST_JAVA_OPTS") or DEFAULT_JAVA_OPTS
-        self.start_timeout = start_timeout
         # Extra/overriding ``-E`` node settings for special-purpose tests.
         self.extra_settings = dict(settings or {})
         self._java_home = java_home
-        self._process: subprocess.Popen[bytes] | None = None
         self._base_dir: Path | None = None
         self._es_home: Path | None = None
         self._user: pwd.struct_passwd | None = None
         self.http_port: int | None = None
         self.transport_port: int | None = None
-        self.last_start_seconds: float | None = None
-        self._lock = threading.RLock()
-        atexit.register(self.close)
-
-    # -- public API ------------------------------------------------------
+        super().__init__(start_timeout)
 
     @property
     def url(self) -> str:
@@ -377,29 +341,10 @@ class ElasticsearchServer:
     def log_dir(self) -> Path | None:
         return self._base_dir / "logs" if self._base_dir else None
 
-    def is_running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    def start(self) -> ElasticsearchServer:
-        with self._lock:
-            if self.is_running():
-                return self
-            began = time.monotonic()
-            self._prepare()
-            assert self._base_dir is not None and self._es_home is not None
-            self._process = self._spawn()
-            try:
-                self._wait_until_ready()
-            except BaseException:
-                self._terminate()
-                raise
-            self.last_start_seconds = time.monotonic() - began
-            return self
-
     def stop(self, *, remove_data: bool = False) -> None:
         """Stop the server; keep its data dir and ports unless ``remove_data``."""
         with self._lock:
-            self._terminate()
+            super().stop()
             if remove_data:
                 self._remove_dirs()
 
@@ -432,19 +377,6 @@ class ElasticsearchServer:
         finally:
             self.resume()
 
-    def __enter__(self) -> ElasticsearchServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    # -- internals -------------------------------------------------------
-
     def _prepare(self) -> None:
         """Resolve Java, the distribution, the user and (once) the dirs/ports."""
         if self._java_home is None:
@@ -452,7 +384,7 @@ class ElasticsearchServer:
         if self._es_home is None:
             home = ensure_distribution(self.version)
             if os.geteuid() == 0:
-                self._user = _ensure_es_user()
+                self._user = ensure_system_user(ES_USER, ElasticsearchServerError)
                 home = _readable_home_for(home, self._user)
             self._es_home = home
         if self._base_dir is not None:
@@ -509,49 +441,25 @@ class ElasticsearchServer:
         )
         cmd = [str(self._es_home / "bin" / "elasticsearch")]
         cmd += [f"-E{key}={value}" for key, value in settings.items()]
-        kwargs: dict[str, object] = {}
+        as_user: dict[str, object] = {}
         if self._user is not None:
             # Popen's user=/group= switch identity right before exec: no
             # runuser/su wrapper process, so our SIGTERM reaches the
             # Elasticsearch CLI directly and it can shut down gracefully
             # (su/runuser would SIGKILL the child a few seconds after a TERM).
-            kwargs.update(user=self._user.pw_uid, group=self._user.pw_gid, extra_groups=[])
-        with open(base / "logs" / "console.log", "ab") as console:
-            return subprocess.Popen(
-                cmd,
-                env=env,
-                # jvm.options writes gc.log / hs_err files relative to the cwd.
-                cwd=base / "logs",
-                stdin=subprocess.DEVNULL,
-                stdout=console,
-                stderr=subprocess.STDOUT,
-                # Own process group: Ctrl-C in a terminal does not hit the JVMs
-                # directly, and we can kill the CLI *and* the server JVM child.
-                start_new_session=True,
-                preexec_fn=die_with_parent(signal.SIGTERM),
-                **kwargs,  # type: ignore[arg-type]
-            )
+            as_user.update(user=self._user.pw_uid, group=self._user.pw_gid, extra_groups=[])
+        # In its own session a terminal's Ctrl-C does not hit the JVMs directly, and stop() kills
+        # the CLI *and* the server JVM child. jvm.options writes gc.log / hs_err files relative
+        # to the cwd.
+        return self._popen(cmd, base / "logs" / "console.log", env=env, cwd=base / "logs", **as_user)
 
-    def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + self.start_timeout
+    def _ready(self) -> bool:
         health = f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=1s"
-        while time.monotonic() < deadline:
-            assert self._process is not None
-            if self._process.poll() is not None:
-                raise ElasticsearchServerError(
-                    f"Elasticsearch exited with code {self._process.returncode} during startup.\n{self._log_tail()}"
-                )
-            try:
-                with urllib.request.urlopen(health, timeout=5) as response:
-                    status = json.load(response).get("status")
-                    if status in ("yellow", "green"):
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
-                pass
-            time.sleep(0.5)
-        raise ElasticsearchServerError(
-            f"Elasticsearch did not become healthy within {self.start_timeout:.0f}s.\n{self._log_tail()}"
-        )
+        try:
+            with urllib.request.urlopen(health, timeout=5) as response:
+                return json.load(response).get("status") in ("yellow", "green")
+        except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
+            return False
 
     def _log_tail(self) -> str:
         assert self._base_dir is not None
@@ -562,17 +470,14 @@ class ElasticsearchServer:
             parts += [f"--- {server_log} ---", tail(server_log, 30)]
         return "\n".join(parts)
 
-    def _terminate(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
+    def _port(self) -> int | None:
+        return self.http_port
+
+    def _terminate(self, process: subprocess.Popen[bytes]) -> None:
         # A paused (SIGSTOPped) server would not act on SIGTERM until killed.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGCONT)
-        # SIGTERM to the CLI JVM triggers a graceful node shutdown (it tells the server
-        # JVM to stop and waits for it), flushing data. The server JVM also exits on its
-        # own once its CLI parent is gone.
-        stop_session(process, signal.SIGTERM, STOP_TIMEOUT_S, self.http_port)
+        super()._terminate(process)
 
     def _remove_dirs(self) -> None:
         if self._base_dir is not None:
@@ -580,11 +485,6 @@ class ElasticsearchServer:
         self._base_dir = None
         self.http_port = None
         self.transport_port = None
-
-
-# --------------------------------------------------------------------------
-# CLI
-# --------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:

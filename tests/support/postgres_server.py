@@ -31,7 +31,6 @@ Environment variables:
 from __future__ import annotations
 
 import argparse
-import atexit
 import contextlib
 import os
 import pwd
@@ -41,12 +40,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-from types import TracebackType
 
-from .processes import die_with_parent, free_port, raise_keyboard_interrupt, stop_session, tail
+from . import apt
+from .processes import ThrowawayServer, ensure_system_user, free_port, raise_keyboard_interrupt, tail
 
 PG_USER = "reunite-pg"
 DB_USER = "reunite"
@@ -69,11 +67,6 @@ SERVER_SETTINGS = {
 
 class PostgresServerError(RuntimeError):
     """Raised when the test server cannot be installed, started or stopped."""
-
-
-# --------------------------------------------------------------------------
-# Binaries
-# --------------------------------------------------------------------------
 
 
 def _has_server(bindir: Path) -> bool:
@@ -116,72 +109,38 @@ def ensure_bindir() -> Path:
         return bindir
     if os.environ.get("PG_TEST_BIN"):
         raise PostgresServerError(f"PG_TEST_BIN={os.environ['PG_TEST_BIN']} has no initdb/postgres/pg_isready.")
-    apt_get = shutil.which("apt-get")
-    if os.geteuid() != 0 or apt_get is None:
+    if not apt.can_install():
         raise PostgresServerError(
             "PostgreSQL server binaries not found. Install them ('apt-get install postgresql') "
             "or point PG_TEST_BIN at the directory holding initdb and postgres."
         )
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = [apt_get, "install", "-y", "-q", "--no-install-recommends", "postgresql"]
-    proc = subprocess.run(install, capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        # A fresh machine has no package lists yet.
-        subprocess.run([apt_get, "update", "-q"], capture_output=True, text=True, env=env)
-        proc = subprocess.run(install, capture_output=True, text=True, env=env)
+    apt.install("postgresql", error=PostgresServerError)
     bindir = find_bindir()
-    if proc.returncode != 0 or bindir is None:
-        output = (proc.stdout + proc.stderr).strip()
-        raise PostgresServerError(f"Could not install PostgreSQL with apt-get:\n{output[-3000:]}")
+    if bindir is None:
+        raise PostgresServerError("apt-get installed postgresql, but initdb/postgres/pg_isready are still missing.")
     return bindir
 
 
-# --------------------------------------------------------------------------
-# Unprivileged user (PostgreSQL refuses to run as root)
-# --------------------------------------------------------------------------
-
-
-def _ensure_pg_user() -> pwd.struct_passwd:
-    try:
-        return pwd.getpwnam(PG_USER)
-    except KeyError:
-        pass
-    proc = subprocess.run(
-        ["useradd", "--system", "--no-create-home", "--user-group", "--shell", "/usr/sbin/nologin", PG_USER],
-        capture_output=True,
-        text=True,
-    )
-    try:
-        # Re-read even on failure: a parallel run may have created it first.
-        return pwd.getpwnam(PG_USER)
-    except KeyError:
-        raise PostgresServerError(f"Could not create system user {PG_USER!r}: {proc.stderr.strip()}") from None
-
-
-# --------------------------------------------------------------------------
-# Server
-# --------------------------------------------------------------------------
-
-
-class PostgresServer:
+class PostgresServer(ThrowawayServer):
     """A PostgreSQL cluster in a temporary directory on 127.0.0.1 and a free port.
 
     ``start()`` runs initdb, starts the server and creates the database;
     ``stop()`` shuts the server down and deletes the cluster.
     """
 
+    name = "PostgreSQL"
+    error = PostgresServerError
+    ready_means = "accept connections"
+    # SIGINT is PostgreSQL's fast shutdown: roll back open transactions, disconnect, exit cleanly.
+    stop_signal = signal.SIGINT
+    stop_timeout_s = STOP_TIMEOUT_S
+
     def __init__(self, *, bindir: Path | None = None, start_timeout: float = START_TIMEOUT_S) -> None:
         self._bindir = bindir
-        self.start_timeout = start_timeout
         self.port: int | None = None
-        self.last_start_seconds: float | None = None
         self._base_dir: Path | None = None
         self._user: pwd.struct_passwd | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._lock = threading.RLock()
-        atexit.register(self.stop)
-
-    # -- public API ------------------------------------------------------
+        super().__init__(start_timeout)
 
     @property
     def url(self) -> str:
@@ -194,52 +153,11 @@ class PostgresServer:
     def log_file(self) -> Path | None:
         return self._base_dir / "postgres.log" if self._base_dir else None
 
-    def is_running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    def start(self) -> PostgresServer:
-        with self._lock:
-            if self.is_running():
-                return self
-            began = time.monotonic()
-            try:
-                self._prepare()
-                self._initdb()
-                self._process = self._spawn()
-                self._wait_until_ready()
-                self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER, DB_NAME)
-            except BaseException:
-                self.stop()
-                raise
-            self.last_start_seconds = time.monotonic() - began
-            return self
-
-    def stop(self) -> None:
-        with self._lock:
-            self._terminate()
-            if self._base_dir is not None:
-                shutil.rmtree(self._base_dir, ignore_errors=True)
-            self._base_dir = None
-            self.port = None
-
-    def __enter__(self) -> PostgresServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    # -- internals -------------------------------------------------------
-
     def _prepare(self) -> None:
         if self._bindir is None:
             self._bindir = ensure_bindir()
         if os.geteuid() == 0:
-            self._user = _ensure_pg_user()
+            self._user = ensure_system_user(PG_USER, PostgresServerError)
         base = Path(tempfile.mkdtemp(prefix="reunite-pg-"))
         (base / "run").mkdir()
         if self._user is not None:
@@ -249,6 +167,7 @@ class PostgresServer:
         base.chmod(0o755)
         self._base_dir = base
         self.port = free_port()
+        self._initdb()
 
     def _as_user(self) -> dict[str, object]:
         if self._user is None:
@@ -303,50 +222,30 @@ class PostgresServer:
         for key, value in settings.items():
             cmd += ["-c", f"{key}={value}"]
         log = base / "postgres.log"
-        with open(log, "ab") as handle:
-            if self._user is not None:
-                os.chown(log, self._user.pw_uid, self._user.pw_gid)
-            return subprocess.Popen(
-                cmd,
-                cwd=base,
-                env=self._env(),
-                stdin=subprocess.DEVNULL,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                # Own session: a terminal's Ctrl-C reaches us, and we stop the server in order.
-                start_new_session=True,
-                preexec_fn=die_with_parent(signal.SIGINT),
-                **self._as_user(),  # type: ignore[arg-type]
-            )
+        log.touch()
+        if self._user is not None:
+            os.chown(log, self._user.pw_uid, self._user.pw_gid)
+        return self._popen(cmd, log, cwd=base, env=self._env(), **self._as_user())
 
-    def _wait_until_ready(self) -> None:
-        assert self._bindir is not None and self._process is not None
-        deadline = time.monotonic() + self.start_timeout
+    def _ready(self) -> bool:
+        assert self._bindir is not None
         ready = [str(self._bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER]
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise PostgresServerError(
-                    f"postgres exited with code {self._process.returncode} during startup.\n{self._log_tail()}"
-                )
-            if subprocess.run(ready, env=self._env(), capture_output=True).returncode == 0:
-                return
-            time.sleep(0.2)
-        raise PostgresServerError(f"PostgreSQL did not accept connections within {self.start_timeout:.0f}s.")
+        return subprocess.run(ready, env=self._env(), capture_output=True).returncode == 0
+
+    def _after_ready(self) -> None:
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER, DB_NAME)
 
     def _log_tail(self) -> str:
         return tail(self.log_file) if self.log_file else ""
 
-    def _terminate(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        # SIGINT is PostgreSQL's fast shutdown: roll back open transactions, disconnect, exit cleanly.
-        stop_session(process, signal.SIGINT, STOP_TIMEOUT_S, self.port)
+    def _port(self) -> int | None:
+        return self.port
 
-
-# --------------------------------------------------------------------------
-# CLI
-# --------------------------------------------------------------------------
+    def _teardown(self) -> None:
+        if self._base_dir is not None:
+            shutil.rmtree(self._base_dir, ignore_errors=True)
+        self._base_dir = None
+        self.port = None
 
 
 def _run_command(command: list[str], url: str) -> int:

@@ -16,19 +16,17 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import atexit
+import os
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
 
-from .processes import die_with_parent, free_port, raise_keyboard_interrupt
+from .processes import ThrowawayServer, free_port, raise_keyboard_interrupt, tail
 
 # moto accepts any credentials; these only have to be consistent.
 ACCESS_KEY = "reunite-test-access-key"
@@ -43,78 +41,23 @@ class S3ServerError(RuntimeError):
     """Raised when the moto server cannot be started."""
 
 
-class S3Server:
+class S3Server(ThrowawayServer):
     """moto's S3-compatible server on 127.0.0.1; data lives in memory and goes with the process."""
 
+    name = "moto server"
+    error = S3ServerError
+    stop_timeout_s = STOP_TIMEOUT_S
+
     def __init__(self, start_timeout: float = START_TIMEOUT_S) -> None:
-        self.start_timeout = start_timeout
         self.port: int | None = None
-        self.last_start_seconds: float | None = None
-        self._process: subprocess.Popen[bytes] | None = None
         self._log: Path | None = None
-        self._lock = threading.RLock()
-        atexit.register(self.stop)
+        super().__init__(start_timeout)
 
     @property
     def endpoint_url(self) -> str:
         if self.port is None:
             raise S3ServerError("Server has not been started yet")
         return f"http://127.0.0.1:{self.port}"
-
-    def is_running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    def start(self) -> S3Server:
-        with self._lock:
-            if self.is_running():
-                return self
-            began = time.monotonic()
-            self.port = free_port()
-            handle, log = tempfile.mkstemp(prefix="reunite-moto-", suffix=".log")
-            self._log = Path(log)
-            cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
-            with open(handle, "wb") as output:
-                self._process = subprocess.Popen(
-                    cmd,
-                    stdin=subprocess.DEVNULL,
-                    stdout=output,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                    preexec_fn=die_with_parent(signal.SIGTERM),
-                )
-            try:
-                self._wait_until_ready()
-            except BaseException:
-                self.stop()
-                raise
-            self.last_start_seconds = time.monotonic() - began
-            return self
-
-    def stop(self) -> None:
-        with self._lock:
-            process, self._process = self._process, None
-            if process is not None and process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            if self._log is not None:
-                self._log.unlink(missing_ok=True)
-                self._log = None
-            self.port = None
-
-    def __enter__(self) -> S3Server:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def client(self):
         """A boto3 S3 client for this server (to inspect buckets from tests)."""
@@ -146,20 +89,35 @@ class S3Server:
             **overrides,
         }
 
-    def _wait_until_ready(self) -> None:
-        assert self._process is not None
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                log = self._log.read_text(errors="replace")[-3000:] if self._log else ""
-                raise S3ServerError(f"moto server exited with code {self._process.returncode}:\n{log}")
-            try:
-                # moto's own API answers once the server is up (S3 itself would need a signed request).
-                with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=2):
-                    return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.2)
-        raise S3ServerError(f"moto server did not answer within {self.start_timeout:.0f}s")
+    def _prepare(self) -> None:
+        self.port = free_port()
+        handle, log = tempfile.mkstemp(prefix="reunite-moto-", suffix=".log")
+        self._log = Path(log)
+        os.close(handle)
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        assert self._log is not None
+        return self._popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)], self._log)
+
+    def _ready(self) -> bool:
+        try:
+            # moto's own API answers once the server is up (S3 itself would need a signed request).
+            with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=2):
+                return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+
+    def _log_tail(self) -> str:
+        return tail(self._log) if self._log else ""
+
+    def _port(self) -> int | None:
+        return self.port
+
+    def _teardown(self) -> None:
+        if self._log is not None:
+            self._log.unlink(missing_ok=True)
+            self._log = None
+        self.port = None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,8 @@ from pathlib import Path
 
 from PIL import Image, ImageEnhance, ImageOps
 
+from . import apt
+
 PACKAGE = "darknet"
 # Where the package keeps its sample photos (paths inside the .deb's data archive).
 DATA_FOLDER = "usr/share/darknet/data/"
@@ -41,10 +43,6 @@ CACHE_DIR = REPO_ROOT / ".cache" / "darknet"
 PHOTOS_DIR = CACHE_DIR / "photos"
 # Parallel test processes share the cache: one downloads, the others wait.
 LOCK_FILE = CACHE_DIR / ".lock"
-
-APT_LISTS = Path("/var/lib/apt/lists")
-APT_UPDATE_TIMEOUT_S = 300
-APT_DOWNLOAD_TIMEOUT_S = 300
 
 
 class SamplePhotosUnavailable(RuntimeError):
@@ -130,50 +128,17 @@ def _fetch() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _can_update_apt() -> bool:
-    return os.geteuid() == 0 and shutil.which("apt-get") is not None
-
-
-def _apt_lists_empty() -> bool:
-    # A fresh container (or an image that ran `rm -rf /var/lib/apt/lists/*`) knows no packages.
-    return not any(APT_LISTS.glob("*_Packages*"))
-
-
 def _download(workdir: Path) -> Path:
     if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
         raise SamplePhotosUnavailable(
             "The sample photos come from Debian's 'darknet' package and this machine has no apt-get/dpkg-deb. "
             f"Copy /usr/share/darknet/data/*.jpg from a Debian machine and set {PHOTOS_ENV} to that folder."
         )
-    if _apt_lists_empty() and _can_update_apt():
-        _apt_get("update", timeout=APT_UPDATE_TIMEOUT_S)
-    try:
-        _apt_get("download", PACKAGE, cwd=workdir, timeout=APT_DOWNLOAD_TIMEOUT_S)
-    except SamplePhotosUnavailable:
-        if not _can_update_apt():
-            raise
-        # Stale lists point at a version the mirror no longer has: refresh once and retry.
-        _apt_get("update", timeout=APT_UPDATE_TIMEOUT_S)
-        _apt_get("download", PACKAGE, cwd=workdir, timeout=APT_DOWNLOAD_TIMEOUT_S)
+    apt.download(PACKAGE, workdir, error=SamplePhotosUnavailable)
     debs = sorted(workdir.glob(f"{PACKAGE}_*.deb"))
     if not debs:
         raise SamplePhotosUnavailable(f"'apt-get download {PACKAGE}' succeeded but left no .deb in {workdir}.")
     return debs[0]
-
-
-def _apt_get(*args: str, timeout: int, cwd: Path | None = None) -> None:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    cmd = ["apt-get", "-q", "-o", "DPkg::Lock::Timeout=120", *args]
-    try:
-        proc = subprocess.run(
-            cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
-        )
-    except subprocess.TimeoutExpired:
-        raise SamplePhotosUnavailable(f"'{' '.join(cmd)}' took longer than {timeout} s.") from None
-    if proc.returncode != 0:
-        output = (proc.stdout + proc.stderr).strip()[-3000:]
-        hint = "" if os.geteuid() == 0 else " (run once as root so 'apt-get update' can refresh the package lists)"
-        raise SamplePhotosUnavailable(f"'{' '.join(cmd)}' failed (exit {proc.returncode}){hint}:\n{output}")
 
 
 def _extract_photos(deb: Path, dest: Path) -> list[str]:
