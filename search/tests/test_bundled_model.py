@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.core.files import File
-from PIL import Image, ImageOps
+from PIL import Image
 
 from dogs.forms import check_upload
 from dogs.models import Dog, DogPhoto, Owner
@@ -18,7 +18,7 @@ from search.backends.base import IndexUnavailable
 from search.embeddings.efficientnet import EfficientNetLite0Encoder
 from search.services import find_matching_dogs
 from tests.factories import make_dog, make_owner
-from tests.support.sample_photos import cropped, reencoded, rescaled, sample_photos, sample_photos_dir
+from tests.support.sample_photos import finders_copy, sample_photos, sample_photos_dir
 from worker.loop import drain
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def register_photo(owner: Owner, path: Path) -> Dog:
 
 def finders_photo(path: Path) -> Image.Image:
     """Someone else's photo of the scene: cropped, mirrored, smaller, squeezed through JPEG."""
-    return reencoded(rescaled(ImageOps.mirror(cropped(load(path), 0.75, (0.35, 0.6))), 0.45), quality=70)
+    return finders_copy(load(path))
 
 
 def test_it_embeds_photos_as_normalised_deterministic_1280_d_float32_rows(bundled_model, photos):

@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 from django.core.files import File
 from django.urls import reverse
-from PIL import ImageOps
 
 from dogs.forms import check_upload
 from dogs.models import ContactView, Dog
 from dogs.services import register_dog
 from tests.factories import make_owner, make_staff
 from tests.support.photos import image_bytes
-from tests.support.sample_photos import cropped, reencoded, rescaled, sample_photos_dir
+from tests.support.sample_photos import finders_copy, sample_photos_dir
 from worker.loop import drain
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +53,7 @@ def upload(path: Path, *, altered: bool = False):
     with Image.open(path) as image:
         picture = image.convert("RGB")
     if altered:  # someone else's photo of it: cropped, mirrored, smaller, recompressed
-        picture = reencoded(rescaled(ImageOps.mirror(cropped(picture, 0.75, (0.35, 0.6))), 0.45), quality=70)
+        picture = finders_copy(picture)
     return SimpleUploadedFile(path.name, image_bytes(picture, "JPEG"), "image/jpeg")
 
 

@@ -20,7 +20,7 @@ from reunions.services import record_found_dog
 from tests.factories import make_owner, make_staff
 from tests.support.browser import screenshot
 from tests.support.photos import image_bytes, make_image
-from tests.support.sample_photos import cropped, reencoded, rescaled, sample_photos_dir
+from tests.support.sample_photos import finders_copy, sample_photos_dir
 from worker.loop import drain
 
 from .ui import expect_images_shown, field, log_in
@@ -29,12 +29,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def darknet_upload(scene: str, *, altered: bool = False) -> SimpleUploadedFile:
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     with Image.open(sample_photos_dir() / f"{scene}.jpg") as image:
         picture = image.convert("RGB")
     if altered:
-        picture = reencoded(rescaled(ImageOps.mirror(cropped(picture, 0.75, (0.35, 0.6))), 0.45), quality=70)
+        picture = finders_copy(picture)
     return SimpleUploadedFile(f"{scene}.jpg", image_bytes(picture, "JPEG"), "image/jpeg")
 
 

@@ -94,6 +94,11 @@ def rescaled(image: Image.Image, factor: float) -> Image.Image:
     return image.resize((max(1, round(width * factor)), max(1, round(height * factor))), Image.Resampling.LANCZOS)
 
 
+def finders_copy(image: Image.Image) -> Image.Image:
+    """Someone else's photo of the scene: cropped, mirrored, smaller, squeezed through JPEG."""
+    return reencoded(rescaled(ImageOps.mirror(cropped(image.convert("RGB"), 0.75, (0.35, 0.6))), 0.45), quality=70)
+
+
 def variants(image: Image.Image) -> list[Image.Image]:
     """Three other "photos" of the same scene: what a finder's phone might make of it."""
     image = image.convert("RGB")
