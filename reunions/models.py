@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dogs.models import Dog, DogPhoto, Owner
 from dogs.validation import NOTES_MAX_LENGTH, RecentPast
@@ -171,7 +172,8 @@ class FoundReport(models.Model):
         ordering = ["hold_until", "pk"]
 
     def __str__(self) -> str:
-        return f"Found dog #{self.pk} ({self.place})"
+        # One name everywhere: the one staff gave the dog at intake (a shelter reference such as "F-001").
+        return self.dog.name if self.dog_id else gettext("Found dog")
 
     def get_absolute_url(self) -> str:
         return reverse("reunions:found_detail", args=[self.pk])
@@ -179,6 +181,10 @@ class FoundReport(models.Model):
     @property
     def days_left(self) -> int:
         return (self.hold_until - date.today()).days
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left)
 
     @property
     def point(self) -> tuple[float, float] | None:
@@ -255,6 +261,10 @@ class MatchCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dog} for {self.found_report}"
+
+    @property
+    def strength(self) -> Strength:
+        return thresholds().strength(self.score, microchip=self.microchip_match)
 
 
 class ReunionQuerySet(models.QuerySet):

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     # Serves collected static files (compressed, cache-forever names) without a separate server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before CSRF, which is the first to read a form's body: an oversized one gets a page naming the limit.
     "shelter.middleware.RequestLimitsMiddleware",
@@ -144,7 +145,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dogs:my_dogs"
 LOGOUT_REDIRECT_URL = "home"
 
-LANGUAGE_CODE = "en-us"
+# Pages in the browser's language (LocaleMiddleware), or the one chosen with the switcher; emails and
+# posters in their recipient's. `make install` compiles the catalogues in locale/ (compilemessages).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["shelter.formats"]
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from shelter.health import health
+from shelter.views import favicon
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
@@ -13,6 +14,8 @@ urlpatterns = [
     path("", include("public.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("favicon.ico", favicon),
 ]
 
 # MEDIA_URL is never routed, not even with DEBUG on: every stored photo leaves through a view

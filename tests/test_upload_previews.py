@@ -21,8 +21,9 @@ FILE_INPUT = re.compile(r"<input type=\"file\"[^>]*>")
 
 
 def file_inputs(response) -> list[str]:
+    """The photo inputs, not the "Take a photo" camera inputs beside some of them."""
     assert response.status_code == 200
-    return FILE_INPUT.findall(response.content.decode())
+    return [tag for tag in FILE_INPUT.findall(response.content.decode()) if "capture=" not in tag]
 
 
 def found_report(staff) -> FoundReport:

@@ -13,7 +13,7 @@ from reunions import services
 from reunions.models import FoundReport, LostReport, Shelter
 from tests.factories import checked_uploads, make_dog, make_owner, make_staff
 
-from .ui import expect_images_shown, field, log_in, photo_file
+from .ui import expect_images_shown, field, log_in, nav, photo_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +41,7 @@ def violations(page: Page) -> list[str]:
 def test_upload_previews_still_show_under_the_policy(watched, tmp_path):
     make_owner("bob")
     log_in(watched, "bob")
-    watched.get_by_role("navigation").get_by_role("link", name="Register a dog").click()
+    nav(watched, "Register a dog")
 
     field(watched, "Photos").set_input_files([photo_file(tmp_path, 11), photo_file(tmp_path, 12)])
 

@@ -10,7 +10,7 @@ from tests.factories import make_owner, make_staff
 from tests.support.browser import screenshot
 from tests.support.photos import image_bytes, make_image
 
-from .ui import expect_images_shown, field, log_in, photo_file
+from .ui import expect_images_shown, field, log_in, nav, photo_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +22,7 @@ def test_it_shows_the_chosen_photos_and_a_note_on_a_text_file_before_registering
     text.write_text("not a photo\n")
 
     log_in(page, "bob")
-    page.get_by_role("navigation").get_by_role("link", name="Register a dog").click()
+    nav(page, "Register a dog")
     photos = field(page, "Photos")
     previews = page.locator(".upload-previews")
 

@@ -33,9 +33,25 @@ def expect_images_shown(page: Page, selector: str, count: int) -> None:
         assert image.evaluate("img => img.naturalWidth") > 0
 
 
+def nav(page: Page, name: str) -> None:
+    """Follow a link of the main navigation, opening the phone menu and its group as a person would."""
+    main = page.get_by_role("navigation", name="Main")
+    link = main.get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        toggle = page.locator("details.nav-toggle")
+        if toggle.count() and toggle.is_visible() and toggle.get_attribute("open") is None:
+            toggle.locator("summary").first.click()
+        # A link inside a closed <details> is not in the accessibility tree, so find its menu by text.
+        text = page.locator("a").filter(has_text=re.compile(rf"^\s*{re.escape(name)}\s*$"))
+        menu = main.locator("details.menu").filter(has=text)
+        if menu.count() and menu.first.get_attribute("open") is None:
+            menu.first.locator("summary").first.click()
+    link.click()
+
+
 def log_in(page: Page, username: str) -> None:
     page.goto("/")
-    page.get_by_role("navigation").get_by_role("link", name="Log in").click()
+    nav(page, "Log in")
     field(page, "Username").fill(username)
     field(page, "Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
