@@ -7,9 +7,11 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.views import SuccessMessageMixin
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import account_data, accounts, ratelimits
@@ -47,6 +49,14 @@ def send_verification(request: HttpRequest) -> HttpResponse:
     accounts.send_verification(owner)
     messages.success(request, f"We sent a new link to {owner.email}.")
     return redirect("dogs:profile")
+
+
+class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+    """Django's view on the site's own page (not the admin's), back to the owner's details."""
+
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("dogs:profile")
+    success_message = _("Your password is changed.")
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -13,6 +13,9 @@ from worker.loop import drain
 from .support.photos import photo_upload
 
 
+# Every test user's password, for the tests that log in through the form.
+PASSWORD = "correct-horse-battery"
+
 def shelter_staff_group() -> Group:
     # Transactional tests flush the rows the data migration made; recreate them the same way.
     from dogs.migrations import _shelter_staff
@@ -25,7 +28,7 @@ def shelter_staff_group() -> Group:
 
 def make_owner(username: str = "alice", **fields) -> Owner:
     """An owner with a login and, unless `email_verified_at=None` is given, a confirmed address."""
-    user = User.objects.create_user(username, fields.get("email", f"{username}@example.com"), "correct-horse-battery")
+    user = User.objects.create_user(username, fields.get("email", f"{username}@example.com"), PASSWORD)
     defaults = {
         "name": username.title(),
         "email": f"{username}@example.com",
@@ -38,7 +41,7 @@ def make_owner(username: str = "alice", **fields) -> Owner:
 
 
 def make_staff(username: str = "sam") -> User:
-    user = User.objects.create_user(username, f"{username}@shelter.example", "correct-horse-battery", is_staff=True)
+    user = User.objects.create_user(username, f"{username}@shelter.example", PASSWORD, is_staff=True)
     user.groups.add(shelter_staff_group())
     return user
 

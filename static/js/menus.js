@@ -1,6 +1,6 @@
 // Header menus are <details> elements: they work without this script. With it, opening one
-// closes the others, and a click elsewhere or Escape closes them; the language picker sends
-// itself when a language is chosen.
+// closes the others, and a click elsewhere or Escape closes them. (The language picker keeps its
+// button: sending the form on change would reload the page under a keyboard user's arrow keys.)
 (() => {
   "use strict";
   const menus = () => document.querySelectorAll("details.menu");
@@ -17,12 +17,5 @@
     menus().forEach((menu) => {
       if (menu.open) { menu.open = false; menu.querySelector("summary").focus(); }
     });
-  });
-  document.querySelectorAll("form.language-form").forEach((form) => {
-    const select = form.querySelector("select");
-    const button = form.querySelector("button");
-    if (!select || !button) return;
-    button.hidden = true;
-    select.addEventListener("change", () => form.requestSubmit());
   });
 })();

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.factories import PASSWORD
 from tests.support.photos import image_bytes, make_image
 
-PASSWORD = "correct-horse-battery"
 
 
 def photo_file(folder: Path, seed: int) -> Path:
