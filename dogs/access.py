@@ -1,4 +1,9 @@
-"""Who may do what: the one staff check, and an owner's own dogs."""
+"""Who may do what: the one staff check, the staff group that grants it, and an owner's own dogs.
+
+Staff are users with the contact permission (the "Shelter staff" group, or superusers); which
+shelters they work for is their memberships' business (`shelters.models.Shelter.objects.for_member`).
+A first membership puts a user in the group, losing the last takes them out (dogs.signals).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,12 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
+from .migrations import _shelter_staff
 from .models import Dog, is_shelter_staff
 
 
@@ -28,3 +35,12 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 def own_dog(user, pk: int) -> Dog:
     # 404 rather than 403 for other owners' dogs: ids reveal nothing.
     return get_object_or_404(Dog.objects.owned_by(user), pk=pk)
+
+
+def staff_group() -> Group:
+    """The "Shelter staff" group with its permissions (made again where a test database was flushed)."""
+    group, created = Group.objects.get_or_create(name=_shelter_staff.GROUP)
+    if created:
+        for app_label, codename in _shelter_staff.PERMISSIONS:
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return group

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from dogs.forms import PhotosField
 from dogs.models import Dog
-from dogs.photos import PhotoMetadata
+from dogs.photos import CheckedUpload, PhotoMetadata
+from shelters.models import Shelter
 
 from .matching import MatchFilters
-from .models import FoundReport, LostReport, Shelter
+from .models import FoundReport, LostReport
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -45,13 +47,17 @@ class FoundReportForm(forms.ModelForm):
             "latitude": "Leave latitude and longitude empty to use where the first photo was taken.",
         }
 
-    def __init__(self, *args, photo_metadata: PhotoMetadata | None = None, **kwargs) -> None:
+    def __init__(
+        self, *args, shelters: QuerySet[Shelter], photo_metadata: PhotoMetadata | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.photo_metadata = photo_metadata
         self.fields["found_at"].required = False
-        shelters = Shelter.objects.all()
-        if len(shelters) == 1:
-            self.fields["shelter"].initial = shelters[0].pk
+        # Only the shelters the member works for (the API: the key's shelter).
+        self.fields["shelter"].queryset = shelters
+        choices = list(shelters[:2])
+        if len(choices) == 1:
+            self.fields["shelter"].initial = choices[0].pk
 
     def _fill_from_photo(self, data: dict) -> None:
         """Empty date and coordinates come from the first photo's EXIF, and the report says so."""
@@ -77,6 +83,25 @@ class FoundReportForm(forms.ModelForm):
         if data.get("found_at") and data["found_at"] > timezone.now():
             self.add_error("found_at", "The date found cannot be in the future.")
         return data
+
+
+class Intake:
+    """Intake's two forms, filled alike by the page and the API: the first photo's EXIF fills what staff leave empty."""
+
+    def __init__(self, data=None, files=None, *, shelters: QuerySet[Shelter]) -> None:
+        self.dog_form = FoundDogForm(data, files, prefix="dog")
+        taken = self.dog_form.photo_metadata() if data is not None and self.dog_form.is_valid() else None
+        self.report_form = FoundReportForm(data, prefix="report", shelters=shelters, photo_metadata=taken)
+
+    def is_valid(self) -> bool:
+        # Both forms are checked, so every mistake is reported at once.
+        return all([self.dog_form.is_valid(), self.report_form.is_valid()])
+
+    def cleaned(self) -> tuple[FoundReport, Dog, list[CheckedUpload]]:
+        """What services.record_found_dog stores, once valid."""
+        report = self.report_form.save(commit=False)
+        report.hold_until = self.report_form.cleaned_data["hold_until"]
+        return report, self.dog_form.save(commit=False), self.dog_form.cleaned_data["photos"]
 
 
 class LostReportForm(forms.ModelForm):

@@ -6,6 +6,7 @@ app_name = "reunions"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("shelters/new/", views.shelter_create, name="shelter_create"),
     path("found/new/", views.found_create, name="found_create"),
     path("found/<int:pk>/", views.found_detail, name="found_detail"),
     path("found/<int:pk>/review/<int:dog_pk>/", views.review, name="review"),

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group, Permission, User
+from collections.abc import Iterable
 
+from django.contrib.auth.models import User
+
+from dogs.access import staff_group
 from dogs.forms import check_upload
 from dogs.models import Dog, Owner
 from dogs.services import register_dog
+from shelters.models import Membership, Shelter
 from worker.loop import drain
 
 from .support.photos import photo_upload
-
-
-def shelter_staff_group() -> Group:
-    # Transactional tests flush the rows the data migration made; recreate them the same way.
-    from dogs.migrations import _shelter_staff
-
-    group, _ = Group.objects.get_or_create(name=_shelter_staff.GROUP)
-    for app_label, codename in _shelter_staff.PERMISSIONS:
-        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    return group
 
 
 def make_owner(username: str = "alice", **fields) -> Owner:
@@ -34,10 +28,21 @@ def make_owner(username: str = "alice", **fields) -> Owner:
     return Owner.objects.create(user=user, **defaults)
 
 
-def make_staff(username: str = "sam") -> User:
+def make_staff(username: str = "sam", shelters: Iterable[Shelter] = (), role: str = Membership.Role.STAFF) -> User:
+    """Shelter staff (the group; transactional tests flush the migration's rows, staff_group makes them again)."""
     user = User.objects.create_user(username, f"{username}@shelter.example", "correct-horse-battery", is_staff=True)
-    user.groups.add(shelter_staff_group())
+    user.groups.add(staff_group())
+    for shelter in shelters:
+        Membership.objects.create(user=user, shelter=shelter, role=role)
     return user
+
+
+def make_shelter(name: str = "Northside Shelter", members: Iterable[User] = (), **fields) -> Shelter:
+    defaults = {"phone": "+1 555 0199", "email": f"desk@{name.split()[0].lower()}.example", "stray_hold_days": 5}
+    shelter = Shelter.objects.create(name=name, **{**defaults, **fields})
+    for user in members:
+        Membership.objects.create(user=user, shelter=shelter)
+    return shelter
 
 
 def checked_uploads(seeds: tuple[int, ...]) -> list:

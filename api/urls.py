@@ -1,0 +1,19 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("found-dogs", views.FoundDogViewSet, basename="found-dog")
+router.register("lost-reports", views.LostReportViewSet, basename="lost-report")
+
+urlpatterns = [
+    # The schema and its docs are public: no key, so anyone can learn how to ask for one.
+    path("schema/", SpectacularAPIView.as_view(authentication_classes=[]), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", authentication_classes=[]), name="docs"),
+    path("search/", views.PhotoSearchView.as_view(), name="search"),
+    *router.urls,
+]
