@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", authentication_classes=[]), name="docs"),
     path("search/", views.PhotoSearchView.as_view(), name="search"),
     *router.urls,
+    # Anything else under /api/v1/ (newlines included): a JSON 404, not the site's page nor a slash redirect.
+    re_path(r"^(?P<path>[\s\S]*)$", views.not_found),
 ]

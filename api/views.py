@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -35,6 +37,28 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+# The largest id a database stores (a signed 64-bit integer); SQLite raises on a larger one.
+LARGEST_ID = 2**63 - 1
+
+
+class ById:
+    """Objects by their numeric id; any other id is not found (a JSON 404), never a server error."""
+
+    lookup_value_regex = "[0-9]+"
+
+    def get_object(self):
+        if int(self.kwargs[self.lookup_url_kwarg or self.lookup_field]) > LARGEST_ID:
+            raise exceptions.NotFound()
+        return super().get_object()
+
+
+@csrf_exempt  # a POST from software to a wrong address is answered like a GET: no session, no CSRF
+def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Every other address under /api/: the API's own 404 body, not the site's HTML page."""
+    body = {"code": "not_found", "message": "There is no such API address: see /api/v1/docs/.", "fields": {}}
+    return JsonResponse({"error": body}, status=404)
+
+
 def _ranked(search):
     """Run a search; a down index or model is a 503 saying so, never a 500 or an empty list."""
     try:
@@ -47,7 +71,7 @@ def _ranked(search):
     list=extend_schema(summary="The shelter's found dogs", description="Newest first, by cursor pages."),
     retrieve=extend_schema(summary="A found dog"),
 )
-class FoundDogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class FoundDogViewSet(ById, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = serializers.FoundDogSerializer
     filterset_class = FoundDogFilter
     pagination_class = NewestFirst
@@ -133,7 +157,7 @@ class PhotoSearchView(APIView):
     ),
     retrieve=extend_schema(summary="An open lost report"),
 )
-class LostReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class LostReportViewSet(ById, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = serializers.LostReportSerializer
     filterset_class = LostReportFilter
     pagination_class = NewestFirst

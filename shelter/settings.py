@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dogs.context_processors.roles",
+                "shelters.context_processors.network",
             ],
         },
     },

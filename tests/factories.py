@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from dogs.access import staff_group
 from dogs.forms import check_upload
 from dogs.models import Dog, Owner
 from dogs.services import register_dog
+from reunions.models import FoundReport
 from shelters.models import Membership, Shelter
 from worker.loop import drain
 
@@ -56,3 +59,17 @@ def make_dog(owner: Owner, name: str = "Rex", seeds: tuple[int, ...] = (1,), ind
     if index:
         drain()
     return dog
+
+
+def make_found(
+    shelter: Shelter, name: str = "Found", days_ago: int = 0, hold_days: int = 5, **dog_fields
+) -> FoundReport:
+    """A found report without photos (lists and filters); intake with photos is reunions.services.record_found_dog."""
+    found_at = timezone.now() - timedelta(days=days_ago)
+    return FoundReport.objects.create(
+        dog=Dog.objects.create(kind=Dog.Kind.FOUND, name=name, **dog_fields),
+        shelter=shelter,
+        found_at=found_at,
+        place="Harbour",
+        hold_until=found_at.date() + timedelta(days=hold_days),
+    )

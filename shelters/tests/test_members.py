@@ -99,3 +99,13 @@ def test_staff_and_other_shelters_admins_do_not_see_the_settings(client, shelter
         client.force_login(user)
         assert client.get(settings_url(shelter)).status_code == 404
         assert client.post(reverse("shelters:edit", args=[shelter.pk]), {"stray_hold_days": 1}).status_code == 404
+
+
+def test_shelter_admins_find_their_settings_in_the_navigation(admin_client, client, shelter):
+    html = admin_client.get(reverse("reunions:dashboard")).content.decode()
+    followed = admin_client.get(reverse("shelters:mine"))
+    client.force_login(make_staff("sam", shelters=[shelter]))
+
+    assert 'href="/shelters/">Shelter settings</a>' in html
+    assert followed.status_code == 302 and followed["Location"] == settings_url(shelter)
+    assert "Shelter settings" not in client.get(reverse("reunions:dashboard")).content.decode()
