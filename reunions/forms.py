@@ -104,6 +104,20 @@ class Intake:
         return report, self.dog_form.save(commit=False), self.dog_form.cleaned_data["photos"]
 
 
+class OutcomeForm(forms.Form):
+    """How a found dog left, for a dog whose owner is not among the candidates (those are confirmed by review)."""
+
+    outcome = forms.ChoiceField(
+        choices=[
+            (FoundReport.Status.REUNITED, "Reunited with an owner who had not registered"),
+            (FoundReport.Status.TRANSFERRED, FoundReport.Status.TRANSFERRED.label),
+            (FoundReport.Status.ADOPTED, FoundReport.Status.ADOPTED.label),
+            (FoundReport.Status.RELEASED, FoundReport.Status.RELEASED.label),
+        ]
+    )
+    notes = forms.CharField(required=False, max_length=2000, help_text="Where to, who, anything to remember.")
+
+
 class LostReportForm(forms.ModelForm):
     class Meta:
         model = LostReport

@@ -24,7 +24,7 @@ from shelters.models import Shelter
 from shelters.services import create_shelter
 
 from . import matching, services
-from .forms import Intake, LostReportForm, MatchFilterForm
+from .forms import Intake, LostReportForm, MatchFilterForm, OutcomeForm
 from .models import Claim, FoundReport, LostReport, MatchCandidate, Reunion
 
 # The dashboard's lists, each paged on its own (?found_page=, ?review_page=, ?lost_page=, ?reunions_page=).
@@ -148,8 +148,27 @@ def found_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "error": error,
         "show_contacts": log_contact_views(request.user, contacts, request.path, report.shelter),
         "thresholds": thresholds(),
+        "outcome_form": OutcomeForm(),
     }
     return render(request, "reunions/found_detail.html", context)
+
+
+@staff_required
+@require_POST
+def found_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(FoundReport.objects.for_member(request.user), pk=pk)
+    form = OutcomeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how the dog left the shelter.")
+        return redirect(report)
+    try:
+        services.set_outcome(report, form.cleaned_data["outcome"], request.user, notes=form.cleaned_data["notes"])
+    except services.AlreadyClosed as exc:
+        messages.error(request, str(exc))
+    else:
+        report.refresh_from_db()
+        messages.success(request, f"{report.dog.name}: {report.get_status_display().lower()}.")
+    return redirect(report)
 
 
 @staff_required

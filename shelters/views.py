@@ -47,7 +47,8 @@ def _settings_page(request: HttpRequest, shelter: Shelter, status: int = 200, **
 @login_required
 def my_shelters(request: HttpRequest) -> HttpResponse:
     shelters = list(Shelter.objects.administered_by(request.user))
-    if len(shelters) == 1:
+    # The network administrator always gets the list, with "Add a shelter".
+    if len(shelters) == 1 and not request.user.is_superuser:
         return redirect("shelters:settings", shelters[0].pk)
     return render(request, "shelters/my_shelters.html", {"shelters": shelters})
 

@@ -71,3 +71,12 @@ def test_staff_of_no_shelter_are_told_whom_to_ask(client):
 
     assert response.status_code == 403
     assert "You do not work for a shelter yet" in response.content.decode()
+
+
+def test_the_network_administrator_adds_shelters_from_shelter_settings(client, django_user_model):
+    make_shelter("Northside Shelter")
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
+
+    html = client.get(reverse("shelters:mine")).content.decode()
+
+    assert "Northside Shelter" in html and f'href="{CREATE}">Add a shelter</a>' in html
