@@ -5,6 +5,8 @@ Another shelter's pages are not found (404), like every object a user does not w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -93,18 +95,24 @@ def cancel_invitation(request: HttpRequest, pk: int, invitation_pk: int) -> Http
     return redirect("shelters:settings", shelter.pk)
 
 
+def _change_member(request: HttpRequest, shelter: Shelter, change: Callable[[], None], done: str) -> HttpResponse:
+    """Remove a member or change a role, unless it would leave the shelter without an admin."""
+    try:
+        change()
+    except services.LastAdmin as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect("shelters:settings", shelter.pk)
+
+
 @login_required
 @require_POST
 def remove_member(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     shelter = _administered(request, pk)
     membership = get_object_or_404(shelter.memberships.select_related("user"), pk=membership_pk)
-    try:
-        services.remove_member(membership)
-    except services.LastAdmin as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{membership.user.get_username()} no longer works for {shelter.name}.")
-    return redirect("shelters:settings", shelter.pk)
+    done = f"{membership.user.get_username()} no longer works for {shelter.name}."
+    return _change_member(request, shelter, lambda: services.remove_member(membership), done)
 
 
 @login_required
@@ -116,13 +124,8 @@ def change_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
     if role not in Membership.Role.values:
         messages.error(request, "Choose staff or shelter admin.")
         return redirect("shelters:settings", shelter.pk)
-    try:
-        services.set_role(membership, role)
-    except services.LastAdmin as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{membership.user.get_username()} is now {membership.get_role_display().lower()}.")
-    return redirect("shelters:settings", shelter.pk)
+    done = f"{membership.user.get_username()} is now {Membership.Role(role).label.lower()}."
+    return _change_member(request, shelter, lambda: services.set_role(membership, role), done)
 
 
 @login_required

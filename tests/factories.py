@@ -13,6 +13,7 @@ from dogs.forms import check_upload
 from dogs.models import Dog, Owner
 from dogs.services import register_dog
 from reunions.models import FoundReport
+from reunions.services import record_found_dog
 from shelters.models import Membership, Shelter
 from worker.loop import drain
 
@@ -73,3 +74,15 @@ def make_found(
         place="Harbour",
         hold_until=found_at.date() + timedelta(days=hold_days),
     )
+
+
+def record_intake(
+    shelter: Shelter, seeds: tuple[int, ...] = (1,), name: str = "Found", user=None, index: bool = True, **dog_fields
+) -> FoundReport:
+    """Intake of a found dog with one photo per seed, today; with `index`, the worker has embedded and matched it."""
+    now = timezone.now()
+    report = FoundReport(shelter=shelter, found_at=now, place="Harbour", hold_until=now.date())
+    record_found_dog(report, Dog(name=name, **dog_fields), checked_uploads(seeds), user)
+    if index:
+        drain()
+    return report

@@ -1,19 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
+# Request counts per key live in the cache, which outlives a test in the same process.
+from public.tests.conftest import _fresh_cache  # noqa: F401  (autouse)
 from shelters.services import create_api_key
 from tests.factories import make_shelter, make_staff
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Request counts per key live in the cache, which outlives a test in the same process.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

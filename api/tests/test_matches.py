@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from dogs.models import ContactView, Dog
-from reunions import services
+from dogs.models import ContactView
 from reunions.matching import rank_dogs_for_found
 from reunions.models import FoundReport
 from shelters.models import ShelterAPIKey
-from tests.factories import checked_uploads, make_dog, make_owner, make_staff
+from tests.factories import make_dog, make_owner, make_staff, record_intake
 
 from .conftest import error
 
@@ -20,15 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def record(shelter):
-    def record(seeds=(21,), run_worker=None, **dog_fields) -> FoundReport:
-        now = timezone.now()
-        report = FoundReport(shelter=shelter, found_at=now, place="Harbour", hold_until=now.date())
-        services.record_found_dog(report, Dog(name="Found", **dog_fields), checked_uploads(seeds), None)
-        if run_worker:
-            run_worker()
-        return report
-
-    return record
+    return lambda seeds=(21,), index=True, **dog_fields: record_intake(shelter, seeds, index=index, **dog_fields)
 
 
 @pytest.fixture
@@ -45,9 +35,9 @@ def matches_url(report: FoundReport) -> str:
 
 
 @pytest.fixture
-def three_bands(owners, record, run_worker, settings):
+def three_bands(owners, record, settings):
     """A found dog whose matches fall one in each band: Luna likely, the next possible, the last unlikely."""
-    report = record(run_worker=run_worker)
+    report = record()
     scores = sorted((c.score for c in rank_dogs_for_found(report)), reverse=True)
     settings.MATCH_THRESHOLD = (scores[0] + scores[1]) / 2
     settings.MATCH_POSSIBLE_THRESHOLD = (scores[1] + scores[2]) / 2
@@ -83,9 +73,9 @@ def test_every_contact_sent_is_logged_for_the_keys_shelter(api, shelter, three_b
     }
 
 
-def test_nothing_above_unlikely_says_no_likely_match_and_sends_no_contact(api, owners, record, run_worker, settings):
+def test_nothing_above_unlikely_says_no_likely_match_and_sends_no_contact(api, owners, record, settings):
     settings.MATCH_THRESHOLD = settings.MATCH_POSSIBLE_THRESHOLD = 1.5  # no score can reach it
-    report = record(run_worker=run_worker)
+    report = record()
 
     body = api.get(matches_url(report)).json()
 
@@ -95,10 +85,10 @@ def test_nothing_above_unlikely_says_no_likely_match_and_sends_no_contact(api, o
     assert not ContactView.objects.exists()
 
 
-def test_a_microchip_match_is_certain_and_first_with_its_owner(api, owners, record, run_worker, settings):
+def test_a_microchip_match_is_certain_and_first_with_its_owner(api, owners, record, settings):
     settings.MATCH_THRESHOLD = settings.MATCH_POSSIBLE_THRESHOLD = 1.5
     chipped = make_dog(make_owner("chip", name="Chip Owner"), "Chipper", seeds=(40,), microchip="985-112-000")
-    report = record(seeds=(41,), run_worker=run_worker, microchip="985112000")
+    report = record(seeds=(41,), microchip="985112000")
 
     first = api.get(matches_url(report)).json()["results"][0]
 
@@ -107,7 +97,7 @@ def test_a_microchip_match_is_certain_and_first_with_its_owner(api, owners, reco
 
 
 def test_it_says_when_the_photos_are_not_searchable_yet(api, owners, record):
-    report = record()  # the worker has not embedded the photo yet
+    report = record(index=False)  # the worker has not embedded the photo yet
 
     body = api.get(matches_url(report)).json()
 
@@ -122,8 +112,8 @@ def test_the_pages_filters_apply_and_a_bad_one_is_named(api, three_bands):
     assert refused.status_code == 400 and set(error(refused)["fields"]) == {"radius_km", "sex"}
 
 
-def test_matching_down_is_a_503_saying_so(api, owners, record, run_worker, settings):
-    report = record(run_worker=run_worker)
+def test_matching_down_is_a_503_saying_so(api, owners, record, settings):
+    report = record()
     settings.SEARCH_BACKEND = "elasticsearch"
     settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
     settings.ELASTICSEARCH_MAX_RETRIES = 0

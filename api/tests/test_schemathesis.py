@@ -9,11 +9,9 @@ import sys
 import pytest
 from django.utils import timezone
 
-from dogs.models import Dog
-from reunions import services
-from reunions.models import FoundReport, LostReport
+from reunions.models import LostReport
 from shelters.services import create_api_key
-from tests.factories import checked_uploads, make_dog, make_owner, make_shelter, make_staff
+from tests.factories import make_dog, make_owner, make_shelter, make_staff, record_intake
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -22,16 +20,13 @@ EXAMPLES_PER_OPERATION = 40
 
 
 @pytest.fixture
-def key(settings, run_worker) -> str:
+def key(settings) -> str:
     """A shelter with a found dog, an owner's lost dog that looks like it, and the shelter's API key."""
     settings.API_REQUESTS_PER_MINUTE = 1_000_000  # the run is of answers, not of the rate limit
     shelter = make_shelter("Northside Shelter", members=[make_staff("ada")])
     luna = make_dog(make_owner("ana"), "Luna", seeds=(21,))
     LostReport.objects.create(dog=luna, lost_at=timezone.now(), place="Riverside", latitude=52.1, longitude=4.3)
-    now = timezone.now()
-    found = FoundReport(shelter=shelter, found_at=now, place="Harbour", hold_until=now.date())
-    services.record_found_dog(found, Dog(name="Found"), checked_uploads((21,)), None)
-    run_worker()
+    record_intake(shelter, (21,))
     return create_api_key(shelter, "schemathesis", None)[1]
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
-from dogs.models import Dog
 from reunions import holds
 from reunions.models import FoundReport
 from shelters.models import WebhookDelivery, WebhookSubscription
+from tests.factories import make_found
 
 pytestmark = pytest.mark.django_db
 
@@ -21,20 +18,9 @@ def look_every_time(settings):
     settings.HOLD_EXPIRING_DAYS = 2
 
 
-def found(shelter, hold_days: int, name: str) -> FoundReport:
-    now = timezone.now()
-    return FoundReport.objects.create(
-        dog=Dog.objects.create(kind=Dog.Kind.FOUND, name=name),
-        shelter=shelter,
-        found_at=now,
-        place="Harbour",
-        hold_until=timezone.localdate() + timedelta(days=hold_days),
-    )
-
-
 def test_it_emits_hold_expiring_once_for_holds_ending_soon(shelter):
     WebhookSubscription.objects.create(shelter=shelter, url="https://asm.example/hooks", events=["hold.expiring"])
-    soon, later = found(shelter, 2, "Soon"), found(shelter, 3, "Later")
+    soon, later = make_found(shelter, "Soon", hold_days=2), make_found(shelter, "Later", hold_days=3)
 
     assert holds.drain("w1") == 1
     assert holds.drain("w2") == 0, "told once, whichever worker looks next"
@@ -53,13 +39,13 @@ def test_it_emits_hold_expiring_once_for_holds_ending_soon(shelter):
 def test_it_looks_at_most_every_hold_check_seconds(shelter, settings):
     settings.HOLD_CHECK_SECONDS = 3600
     holds.drain("w1")
-    found(shelter, 1, "Soon")
+    make_found(shelter, "Soon", hold_days=1)
 
     assert holds.drain("w1") == 0, "looked less than an hour ago"
 
 
 def test_closed_reports_are_not_announced(shelter):
-    report = found(shelter, 0, "Gone home")
+    report = make_found(shelter, "Gone home", hold_days=0)
     FoundReport.objects.filter(pk=report.pk).update(status=FoundReport.Status.REUNITED)
 
     assert holds.drain("w1") == 0

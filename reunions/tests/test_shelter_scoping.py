@@ -5,12 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 
-from dogs.models import ContactView, Dog
-from reunions import services
+from dogs.models import ContactView
 from reunions.models import Claim, FoundReport, MatchCandidate
-from tests.factories import checked_uploads, make_dog, make_owner, make_shelter, make_staff
+from tests.factories import make_dog, make_owner, make_shelter, make_staff, record_intake
 from tests.support.photos import photo_upload
 
 pytestmark = pytest.mark.django_db
@@ -27,13 +25,9 @@ def south(south_staff):
 
 
 @pytest.fixture
-def record_south(south, south_staff, run_worker):
+def record_south(south, south_staff):
     def record(seeds=(1,), name="South dog") -> FoundReport:
-        now = timezone.now()
-        report = FoundReport(shelter=south, found_at=now, place="Quay", hold_until=now.date())
-        services.record_found_dog(report, Dog(name=name), checked_uploads(seeds), south_staff)
-        run_worker()
-        return report
+        return record_intake(south, seeds, name, user=south_staff)
 
     return record
 

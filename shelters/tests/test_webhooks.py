@@ -6,12 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dogs.models import Dog
 from public.services import create_claim
-from reunions import services
-from reunions.models import FoundReport
 from shelters.models import WebhookDelivery, WebhookSubscription
-from tests.factories import checked_uploads, make_dog, make_owner
+from tests.factories import make_dog, make_owner, record_intake
 from tests.support.webhook_receiver import Receiver, start
 from worker.models import QueuedTask
 
@@ -43,15 +40,8 @@ def subscribe(admin_client, shelter, receiver):
 
 
 @pytest.fixture
-def record_found(shelter, admin, run_worker):
-    def record(seeds=(21,)) -> FoundReport:
-        now = timezone.now()
-        report = FoundReport(shelter=shelter, found_at=now, place="Quay", hold_until=now.date())
-        services.record_found_dog(report, Dog(name="Found"), checked_uploads(seeds), admin)
-        run_worker()
-        return report
-
-    return record
+def record_found(shelter, admin):
+    return lambda: record_intake(shelter, (21,), user=admin)
 
 
 @pytest.fixture
