@@ -47,6 +47,9 @@ def test_the_docs_load_their_scripts_from_this_server_not_a_cdn(client):
     sources = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert sources and all(source.startswith("/") for source in sources), sources
     assert "cdn" not in html.lower()
+    assert not re.search(r"<script>\s*\S", html), (
+        "no inline script: the docs work under a strict Content-Security-Policy"
+    )
     bundle = next(s for s in sources if s.endswith("swagger-ui-bundle.js"))
     assert finders.find(bundle.removeprefix("/static/")), "shipped in drf-spectacular-sidecar"
 
