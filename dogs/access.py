@@ -1,4 +1,9 @@
-"""Who may do what: the one staff check, and an owner's own dogs."""
+"""Who may do what: the one staff check, the staff group that grants it, and an owner's own dogs.
+
+Staff are users with the contact permission (the "Shelter staff" group, or superusers); which
+shelters they work for is their memberships' business (`shelters.models.Shelter.objects.for_member`).
+A first membership puts a user in the group, losing the last takes them out (dogs.signals).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,12 @@ from functools import wraps
 
 from axes.helpers import get_cool_off
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from .migrations import _shelter_staff
 from .models import Dog, is_shelter_staff
 
 
@@ -42,3 +49,12 @@ def login_locked_out(request: HttpRequest, original_response=None, credentials=N
     # The lock lasts the cool-off from the last failed attempt, so this is when it has surely ended.
     response["Retry-After"] = str(seconds)
     return response
+
+
+def staff_group() -> Group:
+    """The "Shelter staff" group with its permissions (made again where a test database was flushed)."""
+    group, created = Group.objects.get_or_create(name=_shelter_staff.GROUP)
+    if created:
+        for app_label, codename in _shelter_staff.PERMISSIONS:
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return group

@@ -116,12 +116,12 @@ class DogPhotoAdmin(admin.ModelAdmin):
 
 @admin.register(ContactView)
 class ContactViewAdmin(admin.ModelAdmin):
-    """Who saw which owner's contact details, when, and on which page."""
+    """Who saw which owner's contact details, when, on which page, and for which shelter."""
 
-    list_display = ("viewed_at", "viewer", "owner", "reason", "page")
-    list_filter = ("viewed_at", "reason")
+    list_display = ("viewed_at", "viewer", "shelter", "owner", "reason", "page")
+    list_filter = ("viewed_at", "reason", "shelter")
     search_fields = ("viewer__username", "owner__name", "page", "reason")
-    readonly_fields = ("viewer", "owner", "reason", "page", "viewed_at")
+    readonly_fields = ("viewer", "shelter", "owner", "reason", "page", "viewed_at")
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from shelters.models import Shelter
+
 from .validation import (
     NOTES_MAX_LENGTH,
     MicrochipFormField,
@@ -214,6 +216,8 @@ class ContactView(models.Model):
     page = models.CharField(max_length=200)
     # Why it was shown: a likely or possible match, a claim, the dog's page, or asked for an unlikely match.
     reason = models.CharField(max_length=100, blank=True)
+    # The shelter it was shown for: the found dog's, or the one the member acts for (API: the key's).
+    shelter = models.ForeignKey(Shelter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     viewed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from django.core.files import File
 from django.db import DatabaseError, transaction
 
+from shelters.models import Shelter
+
 from .models import ContactView, Dog, DogPhoto, Owner
 from .photos import CheckedPhoto, CheckedUpload
 from .stored_files import files_removed_on_failure
@@ -68,11 +70,14 @@ def register_dog(
     return photos
 
 
-def log_contact_views(user, shown: Iterable[tuple[Owner | None, str]], page: str) -> bool:
-    """Record that `user` was shown these owners' contact details, each with why; False if it could not be logged.
+def log_contact_views(
+    user, shown: Iterable[tuple[Owner | None, str]], page: str, shelter: Shelter | None = None
+) -> bool:
+    """Record that `user` was shown these owners' contact details for `shelter`, each with why.
 
-    A page must not show contacts it could not log: the caller hides them then, and the
-    rest of the page (the matches) is still shown.
+    False if it could not be logged: a page (or the API) must not show contacts it could not
+    log, so the caller hides them then, and the rest (the matches) is still shown. `user` is
+    None for an API key; the page then names the key.
     """
     reasons = {owner.pk: (owner, reason) for owner, reason in shown if owner is not None}
     if not reasons:
@@ -80,7 +85,7 @@ def log_contact_views(user, shown: Iterable[tuple[Owner | None, str]], page: str
     try:
         with transaction.atomic():
             ContactView.objects.bulk_create(
-                ContactView(viewer=user, owner=owner, page=page[:200], reason=reason[:100])
+                ContactView(viewer=user, owner=owner, page=page[:200], reason=reason[:100], shelter=shelter)
                 for owner, reason in reasons.values()
             )
     except DatabaseError:

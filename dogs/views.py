@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from shelters.acting import acting_shelter
+
 from . import accounts, services
 from .access import own_dog, staff_required
 from .forms import DogForm, OwnerForm, PhotoUploadForm, SignUpForm
@@ -73,7 +75,8 @@ def _detail(request: HttpRequest, dog: Dog, upload_form: PhotoUploadForm | None 
     is_owner = dog.owner is not None and dog.owner.user_id == request.user.pk
     show_contact = is_owner
     if not is_owner and is_shelter_staff(request.user):
-        show_contact = services.log_contact_views(request.user, [(dog.owner, "the dog's page")], request.path)
+        shown = [(dog.owner, "the dog's page")]
+        show_contact = services.log_contact_views(request.user, shown, request.path, acting_shelter(request))
     context = {
         "dog": dog,
         "photos": dog.photos.all(),
@@ -164,5 +167,7 @@ def owner_contact(request: HttpRequest, pk: int) -> HttpResponse:
     """An owner's contact shown on a member of staff's request, for a match too weak to show it by itself."""
     dog = get_object_or_404(Dog.objects.registered().select_related("owner").exclude(owner=None), pk=pk)
     page = request.POST.get("page", "")[:150] or request.path
-    shown = services.log_contact_views(request.user, [(dog.owner, "asked for: unlikely match")], page)
+    # From a found dog's page, for that dog's shelter (if the member works for it); else the one acted for.
+    shelter = acting_shelter(request, request.POST.get("shelter"))
+    shown = services.log_contact_views(request.user, [(dog.owner, "asked for: unlikely match")], page, shelter)
     return render(request, "dogs/owner_contact.html", {"dog": dog, "show_contact": shown})

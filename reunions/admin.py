@@ -1,12 +1,6 @@
 from django.contrib import admin
 
-from .models import Claim, FoundReport, LostReport, MatchCandidate, Reunion, Shelter
-
-
-@admin.register(Shelter)
-class ShelterAdmin(admin.ModelAdmin):
-    list_display = ("name", "phone", "email", "stray_hold_days")
-    search_fields = ("name",)
+from .models import Claim, FoundReport, LostReport, MatchCandidate, Reunion
 
 
 @admin.register(LostReport)

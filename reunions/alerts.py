@@ -5,16 +5,18 @@ Run by the background worker (reunions.tasks) once a report's photos are indexed
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from dogs.models import CONTACT_PERMISSION
+from search.labels import thresholds
+from shelters.models import Shelter, WebhookEvent
+from shelters.services import emit
 from worker.mail import queue_email
 
 from . import matching
@@ -85,18 +87,36 @@ def _flip(candidate: matching.Candidate, lost: LostReport) -> matching.Candidate
     )
 
 
-def _staff_emails() -> list[str]:
-    users = get_user_model().objects.filter(is_active=True).exclude(email="")
-    app_label, codename = CONTACT_PERMISSION.split(".")
-    perm = Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
-    group_perm = Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label)
-    return sorted(set(users.filter(perm | group_perm | Q(is_superuser=True)).values_list("email", flat=True)))
+def _staff_emails(shelter: Shelter) -> list[str]:
+    """The members of the shelter holding the dog: other shelters' staff have nothing to review."""
+    users = get_user_model().objects.filter(is_active=True, shelter_memberships__shelter=shelter).exclude(email="")
+    return sorted(set(users.values_list("email", flat=True)))
 
 
 def _alert_staff(rows: list[MatchCandidate]) -> None:
-    body = render_to_string("emails/staff_match_alert.txt", {"rows": rows, "site": settings.SITE_URL})
-    queue_email(f"Reunite: {len(rows)} new likely match(es) to review", body, _staff_emails())
+    by_shelter: dict[Shelter, list[MatchCandidate]] = defaultdict(list)
+    for row in rows:
+        by_shelter[row.found_report.shelter].append(row)
+    for shelter, theirs in by_shelter.items():
+        body = render_to_string("emails/staff_match_alert.txt", {"rows": theirs, "site": settings.SITE_URL})
+        queue_email(f"Reunite: {len(theirs)} new likely match(es) to review", body, _staff_emails(shelter))
+        for row in theirs:
+            emit(shelter, WebhookEvent.CANDIDATE_CREATED, candidate_event(row))
     MatchCandidate.objects.filter(pk__in=[r.pk for r in rows]).update(staff_alerted_at=timezone.now())
+
+
+def candidate_event(row: MatchCandidate) -> dict:
+    """What a webhook says of a new candidate: no owner's contact (the API's matches log who reads it)."""
+    strength = thresholds().strength(row.score, microchip=row.microchip_match).value
+    return {
+        "found_dog": {"id": row.found_report_id},
+        "candidate": {
+            "dog": {"id": row.dog_id, "name": row.dog.name, "breed": row.dog.breed},
+            "label": strength,
+            "score": round(row.score, 4),
+            "microchip_match": row.microchip_match,
+        },
+    }
 
 
 def _alert_owner(lost: LostReport, rows: list[MatchCandidate]) -> None:

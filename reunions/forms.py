@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from dogs.forms import PhotosField
 from dogs.models import Dog
-from dogs.photos import PhotoMetadata
+from dogs.photos import CheckedUpload, PhotoMetadata
 from dogs.validation import RecentPast
+from shelters.models import Shelter
 
 from .matching import MatchFilters
-from .models import FoundReport, LostReport, Shelter
+from .models import FoundReport, LostReport
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -46,15 +48,19 @@ class FoundReportForm(forms.ModelForm):
             "latitude": "Leave latitude and longitude empty to use where the first photo was taken.",
         }
 
-    def __init__(self, *args, photo_metadata: PhotoMetadata | None = None, **kwargs) -> None:
+    def __init__(
+        self, *args, shelters: QuerySet[Shelter], photo_metadata: PhotoMetadata | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.photo_metadata = photo_metadata
         self.fields["found_at"].required = False
         # On the form field, so an impossible date is refused before the default hold is computed from it.
         self.fields["found_at"].validators.append(RecentPast("found"))
-        shelters = Shelter.objects.all()
-        if len(shelters) == 1:
-            self.fields["shelter"].initial = shelters[0].pk
+        # Only the shelters the member works for (the API: the key's shelter).
+        self.fields["shelter"].queryset = shelters
+        choices = list(shelters[:2])
+        if len(choices) == 1:
+            self.fields["shelter"].initial = choices[0].pk
 
     def _fill_from_photo(self, data: dict) -> None:
         """Empty date and coordinates come from the first photo's EXIF, and the report says so."""
@@ -79,6 +85,39 @@ class FoundReportForm(forms.ModelForm):
             found_on = timezone.localtime(data["found_at"]).date()
             data["hold_until"] = FoundReport.default_hold_until(data["shelter"], found_on)
         return data
+
+
+class Intake:
+    """Intake's two forms, filled alike by the page and the API: the first photo's EXIF fills what staff leave empty."""
+
+    def __init__(self, data=None, files=None, *, shelters: QuerySet[Shelter]) -> None:
+        self.dog_form = FoundDogForm(data, files, prefix="dog")
+        taken = self.dog_form.photo_metadata() if data is not None and self.dog_form.is_valid() else None
+        self.report_form = FoundReportForm(data, prefix="report", shelters=shelters, photo_metadata=taken)
+
+    def is_valid(self) -> bool:
+        # Both forms are checked, so every mistake is reported at once.
+        return all([self.dog_form.is_valid(), self.report_form.is_valid()])
+
+    def cleaned(self) -> tuple[FoundReport, Dog, list[CheckedUpload]]:
+        """What services.record_found_dog stores, once valid."""
+        report = self.report_form.save(commit=False)
+        report.hold_until = self.report_form.cleaned_data["hold_until"]
+        return report, self.dog_form.save(commit=False), self.dog_form.cleaned_data["photos"]
+
+
+class OutcomeForm(forms.Form):
+    """How a found dog left, for a dog whose owner is not among the candidates (those are confirmed by review)."""
+
+    outcome = forms.ChoiceField(
+        choices=[
+            (FoundReport.Status.REUNITED, "Reunited with an owner who had not registered"),
+            (FoundReport.Status.TRANSFERRED, FoundReport.Status.TRANSFERRED.label),
+            (FoundReport.Status.ADOPTED, FoundReport.Status.ADOPTED.label),
+            (FoundReport.Status.RELEASED, FoundReport.Status.RELEASED.label),
+        ]
+    )
+    notes = forms.CharField(required=False, max_length=2000, help_text="Where to, who, anything to remember.")
 
 
 class LostReportForm(forms.ModelForm):

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -15,9 +14,7 @@ from django.utils.translation import gettext
 from dogs.models import Dog, DogPhoto, Owner
 from dogs.validation import NOTES_MAX_LENGTH, RecentPast
 from search.labels import Strength, thresholds
-
-# A stray hold is days or weeks; a year is the most any shelter's rules ask for.
-MAX_HOLD_DAYS = 365
+from shelters.models import MAX_STRAY_HOLD_DAYS, Shelter
 
 # Two decimals of a degree is about 1 km: enough to say "this part of town", not which house.
 PUBLIC_COORDINATE_DECIMALS = 2
@@ -35,27 +32,17 @@ def photo_point(photos) -> tuple[float, float] | None:
     return next(((p.latitude, p.longitude) for p in photos if p.latitude is not None and p.longitude is not None), None)
 
 
-class Shelter(models.Model):
-    name = models.CharField(max_length=200)
-    phone = models.CharField(max_length=40, blank=True)
-    email = models.EmailField(blank=True)
-    address = models.CharField(max_length=300, blank=True)
-    stray_hold_days = models.PositiveIntegerField(
-        default=settings.DEFAULT_STRAY_HOLD_DAYS,
-        validators=[MaxValueValidator(MAX_HOLD_DAYS)],
-        help_text=f"Days a found dog is held for its owner by default (0 to {MAX_HOLD_DAYS}).",
-    )
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
+def _breed_contains(text: str) -> models.Q:
+    """Part of the breed name, any case, as every breed filter; a dog of unknown breed stays in."""
+    return models.Q(dog__breed__icontains=" ".join(text.split())) | models.Q(dog__breed="")
 
 
 class LostReportQuerySet(models.QuerySet):
     def open(self) -> LostReportQuerySet:
         return self.filter(closed_at__isnull=True)
+
+    def breed_contains(self, text: str) -> LostReportQuerySet:
+        return self.filter(_breed_contains(text))
 
     def without_candidates(self) -> LostReportQuerySet:
         """Open reports whose dog has no candidate match, other than rejected ones; newest first."""
@@ -124,8 +111,19 @@ class LostReport(models.Model):
 
 
 class FoundReportQuerySet(models.QuerySet):
+    def for_member(self, user) -> FoundReportQuerySet:
+        """Found dogs of the shelters the user works for: another shelter's are not found (404), not forbidden."""
+        return self.filter(shelter__in=Shelter.objects.for_member(user))
+
+    def for_shelter(self, shelter: Shelter) -> FoundReportQuerySet:
+        return self.filter(shelter=shelter)
+
     def open(self) -> FoundReportQuerySet:
         return self.filter(status=FoundReport.Status.OPEN)
+
+    def hold_ending_by(self, day: date) -> FoundReportQuerySet:
+        """Open reports whose hold ends on or before `day` and whose shelter has not been told yet."""
+        return self.open().filter(hold_until__lte=day, hold_expiring_sent_at__isnull=True)
 
     def in_care(self) -> FoundReportQuerySet:
         """Open reports with what a list of them shows, hold ending first."""
@@ -141,15 +139,18 @@ class FoundReportQuerySet(models.QuerySet):
         return self.filter(place__icontains=text)
 
     def breed_contains(self, text: str) -> FoundReportQuerySet:
-        """Part of the breed name, any case, as every breed filter; a dog of unknown breed stays in."""
-        return self.filter(models.Q(dog__breed__icontains=" ".join(text.split())) | models.Q(dog__breed=""))
+        return self.filter(_breed_contains(text))
 
 
 class FoundReport(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "In the shelter"
         REUNITED = "reunited", "Reunited with its owner"
-        CLOSED = "closed", "Closed (adopted, transferred, ...)"
+        TRANSFERRED = "transferred", "Transferred to another organisation"
+        ADOPTED = "adopted", "Adopted"
+        RELEASED = "released", "Released"
+        # Records closed before outcomes were told apart.
+        CLOSED = "closed", "Closed"
 
     dog = models.OneToOneField(Dog, on_delete=models.CASCADE, related_name="found_report")
     shelter = models.ForeignKey(Shelter, on_delete=models.PROTECT, related_name="found_reports")
@@ -161,10 +162,12 @@ class FoundReport(models.Model):
     notes = models.TextField(blank=True, max_length=NOTES_MAX_LENGTH)
     # What staff left empty at intake and the first photo's EXIF filled: "date", "place", "date and place".
     from_photo = models.CharField(max_length=20, blank=True, editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the shelter's software was told the hold ends soon (webhook "hold.expiring"): told once.
+    hold_expiring_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = FoundReportQuerySet.as_manager()
 
@@ -204,18 +207,24 @@ class FoundReport(models.Model):
         found_on = timezone.localtime(self.found_at).date()
         if self.hold_until < found_on:
             raise ValidationError({"hold_until": "The stray hold cannot end before the day the dog was found."})
-        if self.hold_until > found_on + timedelta(days=MAX_HOLD_DAYS):
+        if self.hold_until > found_on + timedelta(days=MAX_STRAY_HOLD_DAYS):
             raise ValidationError(
-                {"hold_until": f"The stray hold can end at most {MAX_HOLD_DAYS} days after the day the dog was found."}
+                {
+                    "hold_until": f"The stray hold can end at most {MAX_STRAY_HOLD_DAYS} days "
+                    "after the day the dog was found."
+                }
             )
 
     @staticmethod
     def default_hold_until(shelter: Shelter, found_on: date) -> date:
         # Bounded also for a shelter row saved before the limit existed.
-        return found_on + timedelta(days=min(shelter.stray_hold_days, MAX_HOLD_DAYS))
+        return found_on + timedelta(days=min(shelter.stray_hold_days, MAX_STRAY_HOLD_DAYS))
 
 
 class CandidateQuerySet(models.QuerySet):
+    def for_member(self, user) -> CandidateQuerySet:
+        return self.filter(found_report__in=FoundReport.objects.for_member(user))
+
     def awaiting_review(self) -> CandidateQuerySet:
         return self.filter(status=MatchCandidate.Status.PENDING, found_report__status=FoundReport.Status.OPEN)
 
@@ -268,6 +277,9 @@ class MatchCandidate(models.Model):
 
 
 class ReunionQuerySet(models.QuerySet):
+    def for_member(self, user) -> ReunionQuerySet:
+        return self.filter(found_report__in=FoundReport.objects.for_member(user))
+
     def confirmed_since(self, moment) -> ReunionQuerySet:
         return self.filter(confirmed_at__gte=moment)
 
@@ -293,6 +305,10 @@ class Reunion(models.Model):
 
 
 class ClaimQuerySet(models.QuerySet):
+    def for_member(self, user) -> ClaimQuerySet:
+        """Claims on found dogs of the shelters the user works for."""
+        return self.filter(found_report__in=FoundReport.objects.for_member(user))
+
     def open(self) -> ClaimQuerySet:
         return self.filter(status=Claim.Status.OPEN)
 

@@ -16,6 +16,8 @@ from dogs.models import Dog, DogPhoto
 from dogs.photos import CheckedUpload, encode_public_copy, open_stored, safe_upload_name
 from dogs.services import register_dog
 from dogs.stored_files import files_removed_on_failure
+from shelters.models import WebhookEvent
+from shelters.services import emit
 from worker.mail import queue_email
 
 from . import tasks
@@ -133,6 +135,51 @@ def notify_shelter(claim: Claim) -> None:
     )
     subject = f"Reunite: an owner thinks found dog #{claim.found_report_id} may be theirs"
     queue_email(subject, body, [shelter.email])
+    # The shelter's software hears of it too; the owner's contact stays on the dashboard (logged there).
+    event = {
+        "claim": {"id": claim.pk, "created_at": claim.created_at.isoformat(), "score": claim.score},
+        "found_dog": {"id": claim.found_report_id},
+    }
+    emit(shelter, WebhookEvent.CLAIM_RECEIVED, event)
+
+
+class AlreadyClosed(Exception):
+    """The found dog already has its outcome."""
+
+
+OUTCOMES = (
+    FoundReport.Status.REUNITED,
+    FoundReport.Status.TRANSFERRED,
+    FoundReport.Status.ADOPTED,
+    FoundReport.Status.RELEASED,
+)
+
+
+def set_outcome(found: FoundReport, outcome: str, user, dog: Dog | None = None, notes: str = "") -> FoundReport:
+    """How a found dog left the shelter. Reunited with a registered dog is a confirmed reunion (confirm_reunion).
+
+    Otherwise (reunited with an owner who never registered, transferred, adopted, released) the
+    report closes with that status, its notes keep what was said, and open claims are answered.
+    """
+    if outcome not in OUTCOMES:
+        raise ValueError(f"Not an outcome: {outcome}")
+    with transaction.atomic():
+        found = FoundReport.objects.select_for_update().get(pk=found.pk)
+        if found.status != FoundReport.Status.OPEN:
+            raise AlreadyClosed(f"Found dog #{found.pk} is already closed ({found.get_status_display().lower()}).")
+        if outcome == FoundReport.Status.REUNITED and dog is not None:
+            confirm_reunion(found, dog, user, notes)
+            found.refresh_from_db()
+            return found
+        now = timezone.now()
+        found.status, found.closed_at = outcome, now
+        if notes:
+            found.notes = "\n".join(filter(None, [found.notes, f"{found.get_status_display()}: {notes}"]))
+        found.save(update_fields=["status", "closed_at", "notes"])
+        found.claims.open().update(status=Claim.Status.RESOLVED, resolved_by=user, resolved_at=now)
+        if outcome == FoundReport.Status.REUNITED:
+            Dog.objects.filter(pk=found.dog_id).update(status=Dog.Status.REUNITED)
+    return found
 
 
 def resolve_claim(claim: Claim, user) -> None:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,9 +20,12 @@ from dogs.services import log_contact_views
 from search.backends.base import IndexUnavailable
 from search.embeddings import ModelUnavailable
 from search.labels import split, thresholds
+from shelters.forms import ShelterForm
+from shelters.models import Shelter
+from shelters.services import create_shelter
 
 from . import matching, services
-from .forms import FoundDogForm, FoundReportForm, LostReportForm, MatchFilterForm, already_reported_lost
+from .forms import Intake, LostReportForm, MatchFilterForm, OutcomeForm, already_reported_lost
 from .models import Claim, FoundReport, LostReport, MatchCandidate, Reunion
 
 # The dashboard's lists, each paged on its own (?found_page=, ?review_page=, ?lost_page=, ?reunions_page=).
@@ -40,10 +46,10 @@ def _ranked(rank, report, filters, **options) -> tuple[list, list, str]:
     return shown, unlikely, ""
 
 
-def _monthly_counts(open_found_count: int) -> dict:
+def _monthly_counts(user, open_found_count: int) -> dict:
     month_start = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    found_this_month = FoundReport.objects.found_after(month_start).count()
-    reunited_this_month = Reunion.objects.confirmed_since(month_start).count()
+    found_this_month = FoundReport.objects.for_member(user).found_after(month_start).count()
+    reunited_this_month = Reunion.objects.for_member(user).confirmed_since(month_start).count()
     return {
         "open_found": open_found_count,
         "open_lost": LostReport.objects.open().count(),
@@ -53,49 +59,83 @@ def _monthly_counts(open_found_count: int) -> dict:
     }
 
 
+def _without_a_shelter(request: HttpRequest) -> HttpResponse | None:
+    """First run leads to creating a shelter; staff who work for none are told whom to ask. None: go ahead."""
+    if Shelter.objects.for_member(request.user).exists():
+        return None
+    if not Shelter.objects.exists():
+        messages.info(request, "Create your shelter first: found dogs are recorded and held by a shelter.")
+        return redirect("reunions:shelter_create")
+    return render(request, "reunions/no_shelter.html", status=403)
+
+
+def _log_claim_contacts(request: HttpRequest, claims) -> bool:
+    """The claims show owners' contacts: each one shown is logged for the shelter holding the dog."""
+    by_shelter = defaultdict(list)
+    for claim in claims:
+        by_shelter[claim.found_report.shelter].append((claim.owner, "owner's claim"))
+    logged = [log_contact_views(request.user, shown, request.path, shelter) for shelter, shown in by_shelter.items()]
+    return all(logged)
+
+
 @staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    open_found = paginate(request, FoundReport.objects.in_care(), FOUND_IN_CARE_PER_PAGE, "found_page")
-    awaiting = MatchCandidate.objects.awaiting_review().for_review_list()
-    open_claims = paginate(request, Claim.objects.open().for_review(), OPEN_CLAIMS_PER_PAGE, "claims_page")
-    # The claims show owners' contacts: each one shown is logged, as on a found dog's page.
-    shown = [(claim.owner, "owner's claim") for claim in open_claims]
-    show_claim_contacts = log_contact_views(request.user, shown, request.path)
+    if (lead := _without_a_shelter(request)) is not None:
+        return lead
+    user = request.user
+    open_found = paginate(request, FoundReport.objects.for_member(user).in_care(), FOUND_IN_CARE_PER_PAGE, "found_page")
+    awaiting = MatchCandidate.objects.for_member(user).awaiting_review().for_review_list()
+    claims = Claim.objects.for_member(user).open().for_review()
+    open_claims = paginate(request, claims, OPEN_CLAIMS_PER_PAGE, "claims_page")
     context = {
         "open_found": open_found,
         "open_claims": open_claims,
-        "show_claim_contacts": show_claim_contacts,
+        "show_claim_contacts": _log_claim_contacts(request, open_claims),
         "awaiting": paginate(request, awaiting, AWAITING_REVIEW_PER_PAGE, "review_page"),
+        # Lost dogs belong to their owners, registered once for the whole network.
         "lost_without_matches": paginate(
             request, LostReport.objects.without_candidates(), LOST_WITHOUT_MATCHES_PER_PAGE, "lost_page"
         ),
-        "recent_reunions": paginate(request, Reunion.objects.recent(), REUNIONS_PER_PAGE, "reunions_page"),
-        "counts": _monthly_counts(open_found.paginator.count),
+        "recent_reunions": paginate(
+            request, Reunion.objects.for_member(user).recent(), REUNIONS_PER_PAGE, "reunions_page"
+        ),
+        "counts": _monthly_counts(user, open_found.paginator.count),
     }
     return render(request, "reunions/dashboard.html", context)
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
+def shelter_create(request: HttpRequest) -> HttpResponse:
+    """The network administrator adds shelters; on a fresh install, the first member of staff creates theirs."""
+    if not (request.user.is_superuser or not Shelter.objects.exists()):
+        raise PermissionDenied("Only the network administrator adds shelters. Ask them to add yours.")
+    form = ShelterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        shelter = create_shelter(form.save(commit=False), request.user)
+        messages.success(request, f"{shelter.name} is ready, and you are its shelter admin.")
+        return redirect("reunions:found_create")
+    return render(request, "reunions/shelter_form.html", {"form": form})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
 def found_create(request: HttpRequest) -> HttpResponse:
-    dog_form = FoundDogForm(request.POST or None, request.FILES or None, prefix="dog")
-    # What the photo says (EXIF time and GPS) fills what staff leave empty.
-    taken = dog_form.photo_metadata() if request.method == "POST" and dog_form.is_valid() else None
-    report_form = FoundReportForm(request.POST or None, prefix="report", photo_metadata=taken)
-    if request.method == "POST" and dog_form.is_valid() and report_form.is_valid():
-        report = report_form.save(commit=False)
-        report.hold_until = report_form.cleaned_data["hold_until"]
-        dog = dog_form.save(commit=False)
-        services.record_found_dog(report, dog, dog_form.cleaned_data["photos"], request.user)
+    if (lead := _without_a_shelter(request)) is not None:
+        return lead
+    intake = Intake(request.POST or None, request.FILES or None, shelters=Shelter.objects.for_member(request.user))
+    if request.method == "POST" and intake.is_valid():
+        report = services.record_found_dog(*intake.cleaned(), request.user)
         from_photo = f" The {report.from_photo} came from the photo." if report.from_photo else ""
         messages.success(request, f"Found dog recorded; held until {report.hold_until:%d %b %Y}.{from_photo}")
         return redirect(report)
-    return render(request, "reunions/found_form.html", {"dog_form": dog_form, "report_form": report_form})
+    context = {"dog_form": intake.dog_form, "report_form": intake.report_form}
+    return render(request, "reunions/found_form.html", context)
 
 
 @staff_required
 def found_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    report = get_object_or_404(FoundReport.objects.select_related("dog", "shelter"), pk=pk)
+    report = get_object_or_404(FoundReport.objects.for_member(request.user).select_related("dog", "shelter"), pk=pk)
     filter_form = MatchFilterForm(request.GET or None)
     shown, unlikely, error = _ranked(matching.rank_dogs_for_found, report, filter_form.filters())
     # Only the contacts the page shows are logged: those of unlikely matches wait for "Show contact".
@@ -107,16 +147,35 @@ def found_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "shown": shown,
         "unlikely": unlikely,
         "error": error,
-        "show_contacts": log_contact_views(request.user, contacts, request.path),
+        "show_contacts": log_contact_views(request.user, contacts, request.path, report.shelter),
         "thresholds": thresholds(),
+        "outcome_form": OutcomeForm(),
     }
     return render(request, "reunions/found_detail.html", context)
 
 
 @staff_required
 @require_POST
+def found_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(FoundReport.objects.for_member(request.user), pk=pk)
+    form = OutcomeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how the dog left the shelter.")
+        return redirect(report)
+    try:
+        services.set_outcome(report, form.cleaned_data["outcome"], request.user, notes=form.cleaned_data["notes"])
+    except services.AlreadyClosed as exc:
+        messages.error(request, str(exc))
+    else:
+        report.refresh_from_db()
+        messages.success(request, f"{report.dog.name}: {report.get_status_display().lower()}.")
+    return redirect(report)
+
+
+@staff_required
+@require_POST
 def review(request: HttpRequest, pk: int, dog_pk: int) -> HttpResponse:
-    report = get_object_or_404(FoundReport.objects.open(), pk=pk)
+    report = get_object_or_404(FoundReport.objects.for_member(request.user).open(), pk=pk)
     dog = get_object_or_404(Dog.objects.registered(), pk=dog_pk)
     if request.POST.get("decision") == "confirm":
         services.confirm_reunion(report, dog, request.user, request.POST.get("notes", "")[:2000])
@@ -193,13 +252,13 @@ def found_photo(request: HttpRequest, pk: int) -> HttpResponse:
 # Owners' claims, for staff.
 
 
-def _claim(pk: int) -> Claim:
-    return get_object_or_404(Claim.objects.for_review(), pk=pk)
+def _claim(request: HttpRequest, pk: int) -> Claim:
+    return get_object_or_404(Claim.objects.for_member(request.user).for_review(), pk=pk)
 
 
 @staff_required
 def claim_found_photo(request: HttpRequest, pk: int) -> HttpResponse:
-    photo = _claim(pk).found_report.dog.photos.first()
+    photo = _claim(request, pk).found_report.dog.photos.first()
     if photo is None:
         raise Http404("The found dog has no photo.")
     return rendition_response(photo, "display", cache_control="private, max-age=600")
@@ -207,7 +266,7 @@ def claim_found_photo(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def claim_owner_photo(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = _claim(pk)
+    claim = _claim(request, pk)
     if claim.claim_photo:  # stored as an EXIF-free JPEG already
         return image_response(claim.claim_photo, cache_control="private, max-age=600")
     if claim.dog_photo is None:
@@ -218,7 +277,7 @@ def claim_owner_photo(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def claim_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = _claim(pk)
+    claim = _claim(request, pk)
     services.resolve_claim(claim, request.user)
     messages.success(request, f"The claim by {claim.owner.name} is resolved.")
     return redirect(reverse("reunions:dashboard") + "#claims")

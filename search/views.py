@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 from dogs.access import staff_required
 from dogs.photos import THUMBNAIL_SIDE, encode_public_copy
 from dogs.services import log_contact_views
+from shelters.acting import acting_context
 
 from .backends.base import IndexUnavailable
 from .embeddings import ModelUnavailable
@@ -34,6 +35,8 @@ def find_owner(request: HttpRequest) -> HttpResponse:
         "error": "",
         "backlog": PendingIndexUpdate.objects.backlog(),
         "thresholds": thresholds(),
+        # Owners are searched network-wide; the contacts shown are logged for the shelter acted for.
+        **acting_context(request),
     }
     status = 200
     if request.method == "POST":
@@ -47,7 +50,7 @@ def find_owner(request: HttpRequest) -> HttpResponse:
                     find_matching_dogs(checked.image, filters=form.filters())
                 )
                 shown = [(match.dog.owner, match.strength.label) for match in context["results"]]
-                context["show_contacts"] = log_contact_views(request.user, shown, request.path)
+                context["show_contacts"] = log_contact_views(request.user, shown, request.path, context["acting_for"])
             except IndexUnavailable:
                 context["error"], status = INDEX_DOWN_MESSAGE, 503
             except ModelUnavailable as exc:

@@ -67,11 +67,18 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_tasks",
+    "rest_framework",
+    "rest_framework_api_key",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "worker",
+    "shelters",
     "dogs",
     "search",
     "reunions",
     "public",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dogs.context_processors.roles",
+                "shelters.context_processors.network",
             ],
         },
     },
@@ -255,7 +263,7 @@ ELASTICSEARCH_REFRESH_ON_WRITE = envbool("ELASTICSEARCH_REFRESH_ON_WRITE", False
 # The background worker (`manage.py run_worker`): tasks are written in the request's transaction
 # and run there, with retries. WORKER_DRAINS are the other queues it empties on each pass.
 TASKS = {"default": {"BACKEND": "worker.backend.OutboxBackend"}}
-WORKER_DRAINS = ["search.sync.drain", "dogs.retention.drain"]
+WORKER_DRAINS = ["search.sync.drain", "dogs.retention.drain", "reunions.holds.drain"]
 WORKER_ON_START: list[str] = []
 WORKER_POLL_SECONDS = envfloat("WORKER_POLL_SECONDS", 0.5)
 WORKER_BATCH_SIZE = envint("WORKER_BATCH_SIZE", 32)
@@ -292,6 +300,47 @@ OWNER_SEARCHES_PER_HOUR = envint("OWNER_SEARCHES_PER_HOUR", 30)
 PASSWORD_RESETS_PER_HOUR = envint("PASSWORD_RESETS_PER_HOUR", 3)
 # Rows of the contact-view log older than this are deleted by the background worker (once a day).
 CONTACT_VIEW_RETENTION_DAYS = envint("CONTACT_VIEW_RETENTION_DAYS", 365)
+
+# A shelter network: staff join a shelter through an emailed link, valid this many days.
+INVITATION_DAYS = envint("INVITATION_DAYS", 7)
+# Shelters' software: webhooks are POSTed by the worker with a short timeout, never following a
+# redirect. Addresses on private, loopback and link-local networks are refused unless allowed (a
+# shelter admin could otherwise make the server call its own Elasticsearch); on by default only with DEBUG.
+WEBHOOK_TIMEOUT_SECONDS = envfloat("WEBHOOK_TIMEOUT_SECONDS", 5.0)
+WEBHOOK_ALLOW_PRIVATE_URLS = envbool("WEBHOOK_ALLOW_PRIVATE_URLS", DEBUG)
+# "hold.expiring" is sent once per found dog, this many days before its hold ends; the worker
+# looks at most every HOLD_CHECK_SECONDS.
+HOLD_EXPIRING_DAYS = envint("HOLD_EXPIRING_DAYS", 2)
+HOLD_CHECK_SECONDS = envint("HOLD_CHECK_SECONDS", 3600)
+
+# The REST API (/api/v1/): API keys of shelters, one error body, cursor pages, a rate per key.
+API_REQUESTS_PER_MINUTE = envint("API_REQUESTS_PER_MINUTE", 120)
+API_PAGE_SIZE = envint("API_PAGE_SIZE", 25)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.APIKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasShelterAPIKey"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerKeyThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ReuniteSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Reunite API",
+    "DESCRIPTION": "Record found dogs, read their likely owners, search by photo. Authenticate with a "
+    "shelter's API key: `Authorization: Api-Key <key>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components: uploads are binary going in, never coming out.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The interactive docs' scripts come from the installed sidecar package, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"FoundStatusEnum": "reunions.models.FoundReport.Status"},
+}
 
 # Django's cache: Reunite counts nothing in it, so the per-process default is fine for any number of workers.
 CACHES = {

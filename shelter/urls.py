@@ -11,6 +11,8 @@ urlpatterns = [
     path("dogs/", include("dogs.urls")),
     path("search/", include("search.urls")),
     path("reunions/", include("reunions.urls")),
+    path("shelters/", include("shelters.urls")),
+    path("api/v1/", include("api.urls")),
     path("", include("public.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from dogs.models import Dog
 from reunions import services
-from reunions.models import FoundReport, LostReport, Shelter
-from tests.factories import checked_uploads, make_staff
+from reunions.models import FoundReport, LostReport
+from tests.factories import checked_uploads, make_shelter, make_staff
 from worker.loop import drain
 
 
@@ -23,10 +23,9 @@ def staff(db):
 
 
 @pytest.fixture
-def shelter(db):
-    return Shelter.objects.create(
-        name="Northside Shelter", phone="+1 555 0199", email="desk@northside.example", stray_hold_days=5
-    )
+def shelter(staff):
+    """The shelter the `staff` fixture works for."""
+    return make_shelter("Northside Shelter", members=[staff], email="desk@northside.example")
 
 
 @pytest.fixture

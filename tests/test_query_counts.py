@@ -42,8 +42,8 @@ def shelter():
 
 
 @pytest.fixture
-def staff_client(client):
-    client.force_login(make_staff())
+def staff_client(client, shelter):
+    client.force_login(make_staff(shelters=[shelter]))
     return client
 
 

@@ -12,7 +12,7 @@ from dogs.models import Dog
 from dogs.photos import open_checked_photo
 from reunions import services
 from reunions.models import FoundReport, Shelter
-from tests.factories import make_dog, make_owner, make_staff
+from tests.factories import make_dog, make_owner, make_shelter, make_staff
 from tests.support.photos import photo_upload
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def test_it_marks_the_owners_photo_inputs_with_the_servers_limits(client, small_
 
 
 def test_it_marks_the_staff_photo_inputs_too(client, small_limit):
-    client.force_login(make_staff())
+    client.force_login(make_staff(shelters=[make_shelter()]))
 
     [search_input] = file_inputs(client.get(reverse("search:find_owner")))
     [found_input] = file_inputs(client.get(reverse("reunions:found_create")))

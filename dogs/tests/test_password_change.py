@@ -10,6 +10,8 @@ from tests.factories import PASSWORD, make_owner
 
 pytestmark = pytest.mark.django_db
 
+NEW = "a-brand-new-passphrase"
+
 
 def test_it_changes_the_password_on_a_page_of_the_site(client):
     make_owner("ana")
@@ -21,12 +23,12 @@ def test_it_changes_the_password_on_a_page_of_the_site(client):
 
     response = client.post(
         reverse("password_change"),
-        {"old_password": PASSWORD, "new_password1": "a-brand-new-passphrase", "new_password2": "a-brand-new-passphrase"},
+        {"old_password": PASSWORD, "new_password1": NEW, "new_password2": NEW},
         follow=True,
     )
     assert response.redirect_chain[-1][0] == reverse("dogs:profile")
     assert "Your password is changed." in response.content.decode()
-    assert User.objects.get(username="ana").check_password("a-brand-new-passphrase")
+    assert User.objects.get(username="ana").check_password(NEW)
 
 
 def test_a_wrong_old_password_changes_nothing_and_says_why(client):
@@ -35,7 +37,7 @@ def test_a_wrong_old_password_changes_nothing_and_says_why(client):
 
     response = client.post(
         reverse("password_change"),
-        {"old_password": "not-it", "new_password1": "a-brand-new-passphrase", "new_password2": "a-brand-new-passphrase"},
+        {"old_password": "not-it", "new_password1": NEW, "new_password2": NEW},
     )
     assert response.status_code == 200
     assert "Your old password was entered incorrectly" in response.content.decode()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 
 import pytest
-from django.apps import apps
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from dogs.models import Dog
@@ -111,7 +112,7 @@ def test_intake_works_for_a_shelter_saved_with_a_hold_past_any_date_and_holds_at
 
 
 def test_the_admin_refuses_hold_days_over_365(admin_client, shelter):
-    url = reverse("admin:reunions_shelter_change", args=[shelter.pk])
+    url = reverse("admin:shelters_shelter_change", args=[shelter.pk])
 
     response = admin_client.post(url, {"name": shelter.name, "stray_hold_days": "99999999999"})
 
@@ -130,16 +131,27 @@ def test_the_admin_refuses_a_lost_date_in_the_year_1(admin_client, rex):
     assert "cannot be before 1 January 2000" in response.content.decode()
 
 
-def test_the_migration_brings_old_rows_inside_the_bounds(rex, shelter):
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_brings_old_rows_inside_the_bounds():
     from datetime import UTC, datetime
 
-    lost = LostReport.objects.create(dog=rex, lost_at=datetime(2026, 11, 1, tzinfo=UTC), place="Park")
-    LostReport.objects.filter(pk=lost.pk).update(lost_at=datetime(1, 1, 1, tzinfo=UTC))
-    Shelter.objects.filter(pk=shelter.pk).update(stray_hold_days=2_000_000_000)
-    migration = importlib.import_module("reunions.migrations.0006_bounds")
+    # The models as they stood before shelters moved to their own app, as the migration saw them.
+    executor = MigrationExecutor(connection)
+    historical = executor.migrate([("reunions", "0011_candidates_withdrawn_when_home"), ("shelters", None)]).apps
+    try:
+        OldShelter = historical.get_model("reunions", "Shelter")
+        OldLostReport = historical.get_model("reunions", "LostReport")
+        dog = historical.get_model("dogs", "Dog").objects.create(name="Rex")
+        lost = OldLostReport.objects.create(dog=dog, lost_at=datetime(2026, 11, 1, tzinfo=UTC), place="Park")
+        OldLostReport.objects.filter(pk=lost.pk).update(lost_at=datetime(1, 1, 1, tzinfo=UTC))
+        shelter = OldShelter.objects.create(name="Northside", stray_hold_days=2_000_000_000)
+        migration = importlib.import_module("reunions.migrations.0006_bounds")
 
-    migration.repair_out_of_bounds(apps, None)
+        migration.repair_out_of_bounds(historical, None)
 
-    lost.refresh_from_db()
-    assert lost.lost_at == lost.created_at
-    assert Shelter.objects.get(pk=shelter.pk).stray_hold_days == 365
+        lost.refresh_from_db()
+        assert lost.lost_at == lost.created_at
+        assert OldShelter.objects.get(pk=shelter.pk).stray_hold_days == 365
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from reunions.models import Claim
-from tests.factories import make_dog, make_owner
+from shelters.models import Invitation, Membership, WebhookSubscription
+from shelters.services import create_api_key, invite, subscribe
+from tests.factories import PASSWORD, make_dog, make_owner
 from tests.support.browser import screenshot
 
 from .ui import field, log_in, photo_file
@@ -34,7 +37,12 @@ NOT_PAGES = {
     "reunions:review", "reunions:found_photo", "reunions:lost_home",
     "reunions:claim_found_photo", "reunions:claim_owner_photo", "reunions:claim_resolve",
     "public:found_thumbnail", "public:lost_photo", "public:poster_png", "public:poster_pdf",
+    "reunions:found_outcome", "shelters:acting_for", "shelters:edit", "shelters:invite", "shelters:cancel_invitation",
+    "shelters:remove_member", "shelters:change_role", "shelters:create_key", "shelters:revoke_key",
+    "shelters:add_webhook", "shelters:delete_webhook",
 }  # fmt: skip
+# The API answers JSON to shelter software; its docs page is drf-spectacular's Swagger UI, not ours to restyle.
+NOT_PAGE_NAMESPACES = {"admin", "api"}
 
 
 @dataclass
@@ -43,10 +51,12 @@ class World:
     lost: object
     found: object
     photo: object
+    invitation: object = None
+    shelter: object = None
 
 
 @pytest.fixture
-def world(staff, record_found, report_lost):
+def world(staff, shelter, record_found, report_lost):
     owner = make_owner("ana", phone="+1 555 0177")
     dog = make_dog(owner, name="Rex", seeds=(11, 12), breed="Border Collie")
     lost = report_lost(dog)
@@ -54,7 +64,13 @@ def world(staff, record_found, report_lost):
     lost.save()
     found = record_found(seeds=(11,), breed="Border Collie")
     Claim.objects.create(owner=owner, found_report=found, dog_photo=dog.photos.first(), message="He is mine")
-    return World(dog=dog, lost=lost, found=found, photo=dog.photos.first())
+    # sam runs the shelter, so its settings page has something in every section.
+    Membership.objects.filter(user=staff, shelter=shelter).update(role=Membership.Role.ADMIN)
+    invitation = invite(Invitation(email="kim@shelter.example"), shelter, staff)
+    create_api_key(shelter, "Intake desk", staff)
+    subscribe(WebhookSubscription(url="https://software.example/hook", events=["found.created"]), shelter, staff)
+    User.objects.create_superuser("root", "root@reunite.example", PASSWORD)
+    return World(dog=dog, lost=lost, found=found, photo=dog.photos.first(), invitation=invitation, shelter=shelter)
 
 
 def anonymous_pages(w: World) -> dict[str, str]:
@@ -71,6 +87,8 @@ def anonymous_pages(w: World) -> dict[str, str]:
         "public:found_detail": reverse("public:found_detail", args=[w.found.pk]),
         "public:lost_detail": reverse("public:lost_detail", args=[w.lost.pk]),
         "404": "/no-such-page/",
+        "shelters:accept": reverse("shelters:accept", args=[w.invitation.token]),
+        "used or unknown invitation": reverse("shelters:accept", args=["not-a-token"]),
     }
 
 
@@ -104,13 +122,22 @@ def staff_pages(w: World) -> dict[str, str]:
         "search:find_owner": reverse("search:find_owner"),
         "staff on dogs:detail": reverse("dogs:detail", args=[w.dog.pk]),
         "staff on reunions:lost_detail": reverse("reunions:lost_detail", args=[w.lost.pk]),
+        "shelters:mine": reverse("shelters:mine"),
+        "shelters:settings": reverse("shelters:settings", args=[w.shelter.pk]),
+    }
+
+
+def network_admin_pages(w: World) -> dict[str, str]:
+    return {
+        "reunions:shelter_create": reverse("reunions:shelter_create"),
+        "staff without a shelter": reverse("reunions:dashboard"),
     }
 
 
 def route_names(patterns=None, namespace=None):
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
-            if pattern.namespace != "admin":
+            if pattern.namespace not in NOT_PAGE_NAMESPACES:
                 yield from route_names(pattern.url_patterns, pattern.namespace or namespace)
         elif isinstance(pattern, URLPattern):
             yield f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
@@ -142,8 +169,9 @@ def visit_all(page, pages: dict[str, str], problems: list[str], viewport: dict) 
 
 def test_every_page_is_checked(db):
     world = World(dog=type("D", (), {"pk": 1}), lost=type("L", (), {"pk": 1}), found=type("F", (), {"pk": 1}),
-                  photo=type("P", (), {"pk": 1}))  # fmt: skip
-    checked = {*anonymous_pages(world), *owner_pages(world), *staff_pages(world)}
+                  photo=type("P", (), {"pk": 1}), invitation=type("I", (), {"token": "t"}),
+                  shelter=type("S", (), {"pk": 1}))  # fmt: skip
+    checked = {*anonymous_pages(world), *owner_pages(world), *staff_pages(world), *network_admin_pages(world)}
     unchecked = {name for name in route_names() if name not in NOT_PAGES and name not in checked}
     assert not unchecked, f"pages no accessibility test visits: {sorted(unchecked)}"
 
@@ -178,5 +206,10 @@ def test_no_page_has_a_serious_accessibility_violation_or_scrolls_sideways(world
     check(staff, "find_owner results", problems, viewport)
     if viewport is PHONE:
         screenshot(staff, "phone-find-owner-results")
+
+    root = new_page()
+    root.set_viewport_size(viewport)
+    log_in(root, "root")
+    visit_all(root, network_admin_pages(world), problems, viewport)
 
     assert not problems, "\n".join(problems)

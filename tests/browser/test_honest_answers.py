@@ -15,9 +15,9 @@ from playwright.sync_api import expect
 from dogs.forms import check_upload
 from dogs.models import Dog
 from dogs.services import register_dog
-from reunions.models import FoundReport, LostReport, Shelter
+from reunions.models import FoundReport, LostReport
 from reunions.services import record_found_dog
-from tests.factories import make_owner, make_staff
+from tests.factories import make_owner, make_shelter, make_staff
 from tests.support.browser import screenshot
 from tests.support.photos import image_bytes, make_image
 from tests.support.sample_photos import finders_copy, sample_photos_dir
@@ -89,9 +89,10 @@ def test_a_heic_owner_photo_displays_on_the_review_card_and_the_owners_lost_page
     luna = Dog(name="Luna")
     register_dog(luna, owner, [check_upload(heic_upload(5))])
     lost = LostReport.objects.create(dog=luna, lost_at=timezone.now(), place="Park")
-    shelter = Shelter.objects.create(name="Northside")
+    shelter = make_shelter("Northside")
     found = FoundReport(shelter=shelter, found_at=timezone.now(), place="Harbour", hold_until=timezone.now().date())
-    record_found_dog(found, Dog(name="Harbour dog"), [check_upload(heic_upload(5))], make_staff("sam"))
+    sam = make_staff("sam", shelters=[shelter])
+    record_found_dog(found, Dog(name="Harbour dog"), [check_upload(heic_upload(5))], sam)
     drain()
 
     staff = new_page()

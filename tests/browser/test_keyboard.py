@@ -40,6 +40,8 @@ def type_into(page: Page, target: Locator, text: str) -> None:
 
 
 def choose_files(page: Page, target: Locator, files) -> None:
+    # The page's scripts must be running before Space can open the chooser.
+    page.wait_for_load_state("load")
     tab_to(page, target)
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Space")

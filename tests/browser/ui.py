@@ -11,7 +11,6 @@ from tests.factories import PASSWORD
 from tests.support.photos import image_bytes, make_image
 
 
-
 def photo_file(folder: Path, seed: int) -> Path:
     path = folder / f"dog-{seed}.jpg"
     path.write_bytes(image_bytes(make_image(seed)))
