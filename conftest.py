@@ -20,6 +20,8 @@ def _test_settings(tmp_path_factory):
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     settings.EMBEDDING_MODEL = "clip"
     settings.CLIP_MODEL = str(build_tiny_clip(tmp_path_factory.mktemp("tiny-clip")))
+    # EMBEDDING_PRECISION=auto measures and caches its choice: never in the developer's own cache.
+    settings.EMBEDDING_PRECISION_CACHE = str(tmp_path_factory.mktemp("precision") / "embedding-precision.json")
     settings.SEARCH_BACKEND = "embedded"
     settings.STORAGES = {
         **settings.STORAGES,

@@ -188,8 +188,14 @@ EMBEDDING_MODEL = env("EMBEDDING_MODEL", "clip")
 CLIP_MODEL = env("CLIP_MODEL", "clip-ViT-B-32")
 EMBEDDING_BATCH_SIZE = envint("EMBEDDING_BATCH_SIZE", 16)
 TORCH_THREADS = envint("TORCH_THREADS", 0)  # 0: leave torch's default (one per core)
-# "auto": bfloat16 on CPUs that compute it natively (about 2x faster), else float32.
+# "auto": float32 or bfloat16, whichever this machine runs faster (timed once, then cached).
 EMBEDDING_PRECISION = env("EMBEDDING_PRECISION", "auto")
+EMBEDDING_PRECISION_CACHE = env(
+    "EMBEDDING_PRECISION_CACHE",
+    str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "reunite" / "embedding-precision.json"),
+)
+# Load the model as a worker starts, not on its first request. shelter/gunicorn.conf.py turns it on.
+EMBEDDING_WARM_START = envbool("EMBEDDING_WARM_START", False)
 
 # Vector index.
 SEARCH_BACKENDS = {
