@@ -14,37 +14,10 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
     out: list[tuple[str, str, str]] = []
     emb = results.get("embedding")
     if emb:
-        for p in emb["paths"].values():
-            value = f"{_f(p['images_per_s'], 2)} images/s"
-            if "ratio_vs_blog" in p:
-                value += f" = {_f(p['ratio_vs_blog'], 2)}x blog"
-            value += f"; {p['torch_threads']} torch thread(s)"
-            if p.get("precision"):
-                value += f", {p['precision']}"
-            if "min_centred_cosine_vs_blog" in p:
-                value += f"; min centred cosine vs blog {p['min_centred_cosine_vs_blog']:.4f}"
-            out.append(("1 Embedding", p["label"], value))
-        for m in emb.get("memory", {}).values():
-            out.append(
-                (
-                    "1 Embedding memory",
-                    m["label"],
-                    f"peak RSS {_f(m['peak_rss_mb'], 0)} MB "
-                    f"(after model load {_f(m['rss_after_model_load_mb'], 0)} MB)",
-                )
-            )
+        out.extend(_embedding_rows(emb))
     var = results.get("variants")
     if var:
-        for name, v in var["variants"].items():
-            value = (
-                f"{_f(v['images_per_s_best'], 1)} images/s model only = {_f(v['speedup_vs_pytorch_fp32'], 2)}x; "
-                f"min cosine {v['min_cosine']:.4f} (centred {v['min_centred_cosine']:.4f})"
-            )
-            if "usable" in v:
-                value += "; usable" if v["usable"] else "; NOT usable"
-            out.append(("1 Embedding variants", name, value))
-        for name, reason in var.get("skipped", {}).items():
-            out.append(("1 Embedding variants", name, f"skipped: {reason}"))
+        out.extend(_variant_rows(var))
     idx = results.get("embedded_index")
     if idx:
         for n, e in idx["sizes"].items():
@@ -240,6 +213,55 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+def _embedding_rows(emb: dict) -> list[tuple[str, str, str]]:
+    out = []
+    for precision, choice in emb.get("precision_choice", {}).items():
+        out.append(("1 Embedding", f"EMBEDDING_PRECISION={precision}: the choice", choice))
+    for p in emb["paths"].values():
+        value = f"{_f(p['images_per_s'], 2)} images/s"
+        if "ratio_vs_blog" in p:
+            value += f" = {_f(p['ratio_vs_blog'], 2)}x blog"
+        if "share_of_model_alone" in p:
+            value += f", {p['share_of_model_alone']:.0%} of the model alone"
+        value += f"; {emb['torch_threads']} torch thread(s), {p['precision']}"
+        if p.get("shares_of_wall"):
+            value += "; " + ", ".join(f"{part} {share:.0%}" for part, share in sorted(p["shares_of_wall"].items()))
+        if "min_centred_cosine_vs_blog" in p:
+            value += (
+                f"; min cosine vs blog {p['min_cosine_vs_blog']:.4f} (centred {p['min_centred_cosine_vs_blog']:.4f})"
+            )
+        out.append(("1 Embedding", p["label"], value))
+    for m in emb.get("memory", {}).values():
+        out.append(
+            (
+                "1 Embedding memory",
+                m["label"],
+                f"peak RSS {_f(m['peak_rss_mb'], 0)} MB (after model load {_f(m['rss_after_model_load_mb'], 0)} MB)",
+            )
+        )
+    return out
+
+
+def _variant_rows(var: dict) -> list[tuple[str, str, str]]:
+    out = []
+    peaks = ", ".join(f"{name} {_f(gflops, 0)}" for name, gflops in var.get("peak_gflops", {}).items())
+    out.append(("1 Embedding variants", f"matmul peak, {var.get('torch_threads')} thread(s)", f"{peaks} GFLOP/s"))
+    for name, v in var["variants"].items():
+        value = (
+            f"{_f(v['images_per_s_best'], 1)} images/s model only = {_f(v['speedup_vs_pytorch_fp32'], 2)}x; "
+            f"{_f(v['gflops'], 0)} GFLOP/s = {v['share_of_peak']:.0%} of the {v['peak']} peak; "
+            f"min cosine {v['min_cosine']:.4f} (centred {v['min_centred_cosine']:.4f})"
+        )
+        if "usable" in v:
+            value += "; usable" if v["usable"] else "; NOT usable"
+        if name in var.get("compile_s", {}):
+            value += f"; compiled in {var['compile_s'][name]:.0f} s"
+        out.append(("1 Embedding variants", name, value))
+    for name, reason in var.get("skipped", {}).items():
+        out.append(("1 Embedding variants", name, f"skipped: {reason}"))
+    return out
+
+
 def format_table(table: list[tuple[str, str, str]]) -> str:
     w0 = max(len(r[0]) for r in table)
     w1 = max(len(r[1]) for r in table)
@@ -256,15 +278,29 @@ def goals(results: dict, full_size: bool) -> list[dict]:
         out.append({"goal": goal, "status": status, "reason": reason})
 
     emb = results.get("embedding", {}).get("paths", {})
-    for name in ("sync", "upload", "sync-float32"):
+    for name in ("sync", "sync-float32", "upload", "upload-float32", "import", "import-float32"):
         if name in emb and "ratio_vs_blog" in emb[name]:
             ratio = emb[name]["ratio_vs_blog"]
             add(
-                f"embedding >= 3x the blog's way ({name})",
+                f"embedding >= 3x the blog's way ({name}, {emb[name]['precision']})",
                 "met" if ratio >= 3 else "not met",
                 f"{ratio:.2f}x (median of per-round ratios; {emb[name]['images_per_s']:.2f} vs "
                 f"{emb['blog']['images_per_s']:.2f} images/s overall)",
             )
+        if name in emb and "share_of_model_alone" in emb[name]:
+            share = emb[name]["share_of_model_alone"]
+            add(
+                f"{name} >= 60% of the model alone",
+                "met" if share >= 0.6 else "not met",
+                f"{share:.0%} of {emb[name]['model_path']} (median of per-round ratios)",
+            )
+    reunite = results.get("variants", {}).get("variants", {}).get("reunite-float32")
+    if reunite:
+        add(
+            "float32 model >= 75% of the float32 matmul peak",
+            "met" if reunite["share_of_peak"] >= 0.75 else "not met",
+            f"{reunite['share_of_peak']:.0%} ({reunite['gflops']:.0f} GFLOP/s, reunite-float32)",
+        )
     idx = results.get("embedded_index", {}).get("sizes", {})
     if "100000" in idx:
         p95 = idx["100000"]["app_call"]["p95_ms"]
