@@ -3,9 +3,9 @@
 Paths (all on the same phone-sized JPEGs, decoded at EMBEDDING_DRAFT_SIZE as the app does):
 
 * blog: `model.encode([Image.open(path)])`, one image at a time, full decode, float32;
-* before: `search.sync.open_for_embedding` then `SentenceTransformer.encode` on the block
-  through CLIP's image processor, bfloat16 autocast where the CPU flags say avx512_bf16
-  (what Reunite did before issue 20), to compare with in the same run;
+* before: a draft decode at 448 (EMBEDDING_DRAFT_SIZE then) and `SentenceTransformer.encode`
+  in batches of 16 through CLIP's image processor, bfloat16 autocast where the CPU flags
+  say avx512_bf16: what Reunite's sync did before issue 20, to compare in the same run;
 * model / model-float32: the model alone, `encode_pixels` on photos already cropped:
   what the paths below would reach if decoding and preprocessing cost nothing;
 * sync: `search.embeddings.embed_in_order` fed `open_for_embedding` loaders (a decode
@@ -47,6 +47,9 @@ from dogs.photo_files import EMBEDDING_DRAFT_SIZE
 
 from .runtime import REPO_ROOT
 
+# EMBEDDING_DRAFT_SIZE before issue 20.
+BEFORE_DRAFT_SIZE = 448
+
 # kind, photos per call (or per batch), EMBEDDING_PRECISION (default: the setting's, "auto")
 PATHS: dict[str, dict] = {
     "blog": {"kind": "blog", "batch": 1},
@@ -63,7 +66,7 @@ PATHS: dict[str, dict] = {
 }
 LABELS = {
     "blog": "blog: Image.open + model.encode, 1 at a time",
-    "before": "before issue 20: open_for_embedding + SentenceTransformer.encode, bf16 autocast by CPU flag",
+    "before": "before issue 20: draft 448 + SentenceTransformer.encode, bf16 autocast by CPU flag",
     "model": "model alone: encode_pixels on cropped photos, EMBEDDING_PRECISION=auto",
     "model-float32": "model alone, float32",
     "sync": "sync: embed_in_order(open_for_embedding loaders), EMBEDDING_PRECISION=auto",
@@ -235,7 +238,7 @@ def _sentence_transformers_runner(kind: str, batch: int, model_folder: str):
     def before(paths: list[Path]) -> np.ndarray:
         out = []
         for start in range(0, len(paths), batch):
-            images = [draft_decoded(p) for p in paths[start : start + batch]]
+            images = [draft_decoded(p, BEFORE_DRAFT_SIZE) for p in paths[start : start + batch]]
             with inference_context(precision):
                 vectors = model.encode(images, batch_size=batch, convert_to_tensor=True, normalize_embeddings=True)
             out.append(vectors.float().numpy())
@@ -247,13 +250,13 @@ def _sentence_transformers_runner(kind: str, batch: int, model_folder: str):
 _SENTENCE_TRANSFORMERS: dict = {}
 
 
-def draft_decoded(path: Path):
+def draft_decoded(path: Path, side: int = EMBEDDING_DRAFT_SIZE):
     """A stored JPEG decoded at the draft scale, as search.sync.open_for_embedding does."""
     from PIL import Image
 
     with path.open("rb") as handle:
         image = Image.open(handle)
-        image.draft("RGB", (EMBEDDING_DRAFT_SIZE, EMBEDDING_DRAFT_SIZE))
+        image.draft("RGB", (side, side))
         image.load()
     return image
 

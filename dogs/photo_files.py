@@ -57,7 +57,7 @@ MAX_UPLOAD_BYTES: int = 15 * 1024 * 1024
 MAX_PIXELS: int = 50_000_000
 # JPEGs decoded for embedding need only cover the model's input: decoding a 12 MP photo at
 # 1/4 or 1/8 scale costs a fraction of the full decode (measured in BENCHMARKS.md).
-EMBEDDING_DRAFT_SIZE = 448
+EMBEDDING_DRAFT_SIZE = 360  # 4:3 photos keep a 480 px long side for previews; 12 MP ones decode at 1/8 (BENCHMARKS.md)
 
 PUBLIC_JPEG_QUALITY = 85
 

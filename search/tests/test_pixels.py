@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 import torch
@@ -9,7 +11,9 @@ from django.conf import settings
 from PIL import Image
 from sentence_transformers import SentenceTransformer
 
+from dogs.photo_files import EMBEDDING_DRAFT_SIZE
 from search.embeddings.clip import ClipEncoder
+from search.embeddings.efficientnet import EfficientNetLite0Encoder
 from tests.support.sample_photos import sample_photos
 
 
@@ -19,7 +23,7 @@ def photos() -> list[Image.Image]:
     images = []
     for path in sample_photos():
         image = Image.open(path)
-        image.draft("RGB", (448, 448))
+        image.draft("RGB", (EMBEDDING_DRAFT_SIZE, EMBEDDING_DRAFT_SIZE))
         images.append(image.convert("RGB"))
     # Portrait, a full-size decode and a tiny one: the crop box must follow each shape.
     return [*images, images[0].rotate(90, expand=True), images[1].resize((1600, 1066)), images[2].resize((97, 61))]
@@ -73,3 +77,30 @@ def test_the_batch_is_normalised_once_per_channel():
     mean = torch.tensor([0.48145466, 0.4578275, 0.40821073])
     std = torch.tensor([0.26862954, 0.26130258, 0.27577711])
     torch.testing.assert_close(batch[0, :, 0, 0], (torch.tensor([0.0, 1.0, 0.0]) - mean) / std)
+
+
+def test_draft_decoded_phone_photos_embed_like_full_decodes_with_the_real_model():
+    """12 MP JPEGs decode at 1/8 scale at EMBEDDING_DRAFT_SIZE; pretrained EfficientNet-Lite0 sees the same photo."""
+    encoder = EfficientNetLite0Encoder()
+    full, drafted = [], []
+    for path in sample_photos():
+        with Image.open(path) as photo:
+            side = 4032 / max(photo.size)
+            phone = photo.convert("RGB").resize((round(photo.width * side), round(photo.height * side)))
+        buffer = io.BytesIO()
+        phone.save(buffer, format="JPEG", quality=90)
+        full.append(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"))
+        draft = Image.open(io.BytesIO(buffer.getvalue()))
+        draft.draft("RGB", (EMBEDDING_DRAFT_SIZE, EMBEDDING_DRAFT_SIZE))
+        drafted.append(draft.convert("RGB"))
+
+    assert max(max(image.size) for image in drafted) <= 4032 // 4, "decoded at a fraction of the size"
+    a, b = encoder.encode_images(full), encoder.encode_images(drafted)
+    assert (a * b).sum(axis=1).min() > 0.99
+
+    def nearest(vectors):
+        similarity = vectors @ vectors.T
+        np.fill_diagonal(similarity, -1)
+        return similarity.argmax(axis=1)
+
+    np.testing.assert_array_equal(nearest(a), nearest(b))
