@@ -14,6 +14,8 @@ request never waits minutes for the hub (and its retries) when it is unreachable
 from __future__ import annotations
 
 import copy
+import functools
+import gc
 import os
 import warnings
 
@@ -100,9 +102,13 @@ class ClipEncoder(SquareImageEncoder):
         self.name = model_name_or_path
         self.batch_size = max(1, settings.EMBEDDING_BATCH_SIZE)
         self.dimension = int(clip.visual_projection.out_features)
-        tower = _VisionTower(clip.vision_model, clip.visual_projection).eval()
-        del model, clip  # the text tower goes with them
-        self.settle_precision(precision, model_name_or_path, lambda name: _forward(tower, name))
+        tower = _VisionTower(clip.vision_model, clip.visual_projection).eval().requires_grad_(False)
+        del model, clip
+        self.settle_precision(precision, model_name_or_path, functools.partial(_forward, tower))
+        del tower
+        # The loaded model (text tower included) sits in reference cycles: free it now, not at
+        # some later collection, so a worker's memory settles at what it uses (BENCHMARKS.md).
+        gc.collect()
 
 
 def _square_input(processor) -> SquareInput:
@@ -122,7 +128,7 @@ def _square_input(processor) -> SquareInput:
 
 
 def _forward(tower: _VisionTower, precision: str) -> Forward:
-    """The tower run in `precision`. Called for bfloat16 first: float32 then converts `tower` in place."""
+    """The tower run in `precision`, on its own copy of the weights."""
     if precision == "bfloat16":
         # bfloat16 autocast as before (each embedding within a centred cosine of 0.998 of float32's,
         # BENCHMARKS.md), with the matmul weights cast once here rather than on every call: the
@@ -145,4 +151,7 @@ def _forward(tower: _VisionTower, precision: str) -> Forward:
         warnings.simplefilter("ignore", FutureWarning)
         from torch.utils import mkldnn
 
-        return mkldnn.to_mkldnn(tower)
+        # A copy, because the loaded weights are a memory map of the model file, released
+        # once nothing points into it; no_grad, or autograd keeps every float32 weight too.
+        with torch.no_grad():
+            return mkldnn.to_mkldnn(copy.deepcopy(tower))

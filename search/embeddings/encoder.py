@@ -64,8 +64,7 @@ class SquareImageEncoder:
 
         def measure_now() -> precisions.PrecisionChoice:
             sample = self.input.batch(_made_up_photos(self.input.crop))
-            # bfloat16 first: it copies the weights, and float32's build may then convert them in place.
-            for name in ("bfloat16", "float32"):
+            for name in ("float32", "bfloat16"):
                 built[name] = build(name)
             return precisions.measure({name: _runner(forward, sample) for name, forward in built.items()})
 
