@@ -141,6 +141,9 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
         for size, parts in req["components_ms"].items():
             text = "; ".join(f"{name} {_f(ms, 0)} ms" for name, ms in parts.items())
             out.append(("2 Photo-search request", f"  steps, {size}", text))
+    conc = results.get("concurrency")
+    if conc:
+        out.extend(_concurrency_rows(conc))
     if es:
         for b in es.get("builds_large", []):
             out.append(
@@ -262,6 +265,82 @@ def _variant_rows(var: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+def _latencies(r: dict) -> str:
+    if not r.get("n"):
+        return f"no request succeeded; errors {r['errors']}: {r.get('error_examples')}"
+    return (
+        f"{_f(r['requests_per_s'], 2)}/s, p50 {_f(r['p50_ms'], 0)} ms, p95 {_f(r['p95_ms'], 0)} ms, "
+        f"max {_f(r['max_ms'], 0)} ms, errors {r['errors']}"
+    )
+
+
+def _concurrency_rows(conc: dict) -> list[tuple[str, str, str]]:
+    section = "2 Under gunicorn"
+    out = []
+    for key, label in (("startup_warm_start_off", "warm start off (before)"), ("startup", "warm start (now)")):
+        if key in conc:
+            s = conc[key]
+            out.append(
+                (
+                    section,
+                    f"start-up, {label}: 8 searches at once as soon as /health/ is ok",
+                    f"ready after {_f(s['ready_s'], 1)} s ({' -> '.join(s['health_states'])}), every worker's "
+                    f"model after {_f(s['every_worker_loaded_s'], 1)} s; "
+                    f"searches: {_latencies(s['first_requests']['search'])}",
+                )
+            )
+    for key, level in conc.get("levels", {}).items():
+        kind, clients = key.split()
+        label = f"{clients} client(s), {'searches + 1 in 4 registering' if kind == 'mixed' else 'staff searches'}"
+        value = f"searches {_latencies(level['search'])}"
+        if "register" in level:
+            value += f"; registrations {_latencies(level['register'])}"
+        value += (
+            f"; server CPU {level['server_cpu_share']:.0%} of {conc['nproc']} cores (machine busy "
+            f"{level['machine_busy_share']:.0%}); "
+            f"load avg {level['load_average'][0][0]} -> {level['load_average'][1][0]}"
+        )
+        out.append((section, label, value))
+    if "restart" in conc:
+        r = conc["restart"]
+        out.append(
+            (
+                section,
+                f"a worker restarted at {_f(r['restarted_at_s'], 0)} s, {r['clients']} clients searching",
+                f"searches {_latencies(r['search'])}; replacement loaded the model in the run: "
+                f"{r['replacement_loaded_the_model']}",
+            )
+        )
+    return out
+
+
+def _concurrency_goals(conc: dict | None) -> list[dict]:
+    goal = "8 concurrent staff searches: p95 < 2 s, server CPU >= 90%, no errors"
+    level = (conc or {}).get("levels", {}).get("search 8")
+    if not level:
+        return [{"goal": goal, "status": "not measured", "reason": "no 8-client run"}]
+    search = level["search"]
+    met = search.get("p95_ms", 1e9) < 2000 and level["server_cpu_share"] >= 0.9 and not search["errors"]
+    out = [
+        {
+            "goal": goal,
+            "status": "met" if met else "not met",
+            "reason": f"p95 {search.get('p95_ms', 0):.0f} ms, server CPU {level['server_cpu_share']:.0%}, "
+            f"errors {search['errors']} (machine busy {level['machine_busy_share']:.0%})",
+        }
+    ]
+    runs = [*conc["levels"].values(), conc.get("restart", {})]
+    slowest = max((r["search"].get("max_ms", 0) for r in runs if "search" in r), default=0)
+    out.append(
+        {
+            "goal": "no search slower than 3 s after start-up (every level, and a worker restart)",
+            "status": "met" if slowest < 3000 else "not met",
+            "reason": f"slowest {slowest:.0f} ms",
+        }
+    )
+    return out
+
+
 def format_table(table: list[tuple[str, str, str]]) -> str:
     w0 = max(len(r[0]) for r in table)
     w1 = max(len(r[1]) for r in table)
@@ -317,6 +396,7 @@ def goals(results: dict, full_size: bool) -> list[dict]:
         )
     else:
         add("ES recall@10 >= 0.95 at num_candidates 100 (hnsw)", "not measured", "no 100k hnsw recall in this run")
+    out.extend(_concurrency_goals(results.get("concurrency")))
     req = results.get("request")
     if req and req["populate"]["photos"] >= 10_000:
         p95 = req["requests"]["p95_ms"]
