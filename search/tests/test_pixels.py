@@ -14,6 +14,7 @@ from sentence_transformers import SentenceTransformer
 from dogs.photo_files import EMBEDDING_DRAFT_SIZE
 from search.embeddings.clip import ClipEncoder
 from search.embeddings.efficientnet import EfficientNetLite0Encoder
+from search.tests.vectors import nearest_other
 from tests.support.sample_photos import sample_photos
 
 
@@ -98,9 +99,4 @@ def test_draft_decoded_phone_photos_embed_like_full_decodes_with_the_real_model(
     a, b = encoder.encode_images(full), encoder.encode_images(drafted)
     assert (a * b).sum(axis=1).min() > 0.99
 
-    def nearest(vectors):
-        similarity = vectors @ vectors.T
-        np.fill_diagonal(similarity, -1)
-        return similarity.argmax(axis=1)
-
-    np.testing.assert_array_equal(nearest(a), nearest(b))
+    np.testing.assert_array_equal(nearest_other(a), nearest_other(b))

@@ -13,6 +13,7 @@ from PIL import Image
 from search import embeddings
 from search.embeddings import precision
 from search.embeddings.efficientnet import EfficientNetLite0Encoder
+from search.tests.vectors import nearest_other
 from tests.support.photos import make_image
 from tests.support.sample_photos import sample_photos
 
@@ -167,9 +168,4 @@ def test_bfloat16_keeps_the_real_model_on_real_photos_close_to_float32(settings)
     assert (full * reduced).sum(axis=1).min() > 0.99
 
     # Each photo's nearest other photo is the same under both precisions.
-    def nearest(vectors):
-        similarity = vectors @ vectors.T
-        np.fill_diagonal(similarity, -1)
-        return similarity.argmax(axis=1)
-
-    np.testing.assert_array_equal(nearest(full), nearest(reduced))
+    np.testing.assert_array_equal(nearest_other(full), nearest_other(reduced))
