@@ -23,6 +23,8 @@ class Sizes:
     photos_per_size: int = 12
     photo_sizes: list[tuple[int, int]] = field(default_factory=lambda: [(3000, 4000), (1600, 1200)])
     embedding_rounds: int = 4
+    # A whole stream per round: the sync and import paths overlap decoding only across batches (16).
+    embedding_block: int = 24
     embedding_paths: list[str] = field(
         default_factory=lambda: [
             "blog",
@@ -59,6 +61,7 @@ class Sizes:
 QUICK = Sizes(
     photos_per_size=2,
     embedding_rounds=1,
+    embedding_block=4,
     embedding_paths=["blog", "model", "sync", "upload", "import"],
     embedding_memory_paths=[],
     variant_rounds=1,
@@ -164,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                 photos=photos.paths,
                 workdir=workdir,
                 rounds=sizes.embedding_rounds,
+                block=sizes.embedding_block,
                 paths=sizes.embedding_paths,
                 memory_paths=sizes.embedding_memory_paths,
                 log=log,

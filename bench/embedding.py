@@ -17,7 +17,8 @@ Paths (all on the same phone-sized JPEGs, decoded at EMBEDDING_DRAFT_SIZE as the
   or a background worker would.
 
 Throughput: one worker process holds every path's model and runs them side by side: in each
-round every path embeds the same photos, in a rotating order, so a noisy neighbour (this
+round every path embeds the same block of photos (by default all 24, so that a stream spans
+more than one batch of EMBEDDING_BATCH_SIZE), in a rotating order, so a noisy neighbour (this
 machine is shared) slows every path alike within seconds of each other. A path's images/s
 is its images over its seconds; its ratio to the blog's way (and to the model alone) is the
 median of the per-round ratios. Model loading and a warm-up are excluded. Where each path's
@@ -116,20 +117,23 @@ def _worker(spec: dict) -> dict:
     encoders = _encoders({PATHS[n].get("precision", "auto") for n in names if PATHS[n]["kind"] != "blog"}, stopwatch)
     runners = {name: _runner(PATHS[name], spec["model"], encoders, photos, stopwatch) for name in names}
     rss_loaded = rss_mb()
-    rounds = spec["rounds"] if spec["mode"] == "throughput" else 1
+    size = spec.get("block") or len(photos)
+    blocks = [photos[i : i + size] for i in range(0, len(photos), size)]
     seconds: dict[str, list[float]] = {name: [] for name in names}
-    vectors: dict[str, np.ndarray] = {}
-    for round_no in range(rounds):
+    vectors: dict[str, dict[Path, np.ndarray]] = {name: {} for name in names}
+    for round_no in range(spec["rounds"]):
+        block = blocks[round_no % len(blocks)]
         for name in names[round_no % len(names) :] + names[: round_no % len(names)]:
             stopwatch.path = name
             start = time.perf_counter()
-            vectors[name] = runners[name](photos)
+            out = runners[name](block)
             seconds[name].append(time.perf_counter() - start)
+            vectors[name].update(zip(block, out, strict=True))
     for name in names:
-        np.save(Path(spec["vectors_dir"]) / f"vectors-{name}.npy", vectors[name])
+        np.save(Path(spec["vectors_dir"]) / f"vectors-{name}.npy", np.stack([vectors[name][p] for p in photos]))
     return {
         "seconds": seconds,
-        "images": len(photos),
+        "images": size,
         "parts_s": {name: dict(parts) for name, parts in stopwatch.seconds.items()},
         "torch_threads": torch.get_num_threads(),
         "precision": {name: _precision(PATHS[name], encoders) for name in names},
@@ -200,8 +204,8 @@ def _runner(spec: dict, model_folder: str, encoders: dict, photos: list[Path], s
     with installed():
         encoder.encode_images([Image.new("RGB", (640, 480), (i * 40, 90, 160)) for i in range(2)])
     if kind == "model":
-        cropped = [encoder.input.pixels(draft_decoded(p)) for p in photos]  # not timed: not the model's part
-        return lambda paths: encoder.encode_pixels(cropped[: len(paths)])
+        cropped = {p: encoder.input.pixels(draft_decoded(p)) for p in photos}  # not timed: not the model's part
+        return lambda paths: encoder.encode_pixels([cropped[p] for p in paths])
     load = stopwatch.timed("decode", checked_upload if kind in ("upload", "import") else draft_decoded)
 
     def run(paths: list[Path]) -> np.ndarray:
@@ -303,16 +307,32 @@ def centred_cosines(reference: np.ndarray, other: np.ndarray) -> np.ndarray:
 
 
 def benchmark(
-    *, env: dict, clip_folder: Path, photos: list[Path], workdir: Path, rounds: int, paths: list[str], memory_paths, log
+    *,
+    env: dict,
+    clip_folder: Path,
+    photos: list[Path],
+    workdir: Path,
+    rounds: int,
+    block: int,
+    paths: list[str],
+    memory_paths: list[str],
+    log,
 ) -> dict:
     base = {"env": env, "model": str(clip_folder), "photos": [str(p) for p in photos]}
     throughput_dir = workdir / "throughput"
     throughput_dir.mkdir(exist_ok=True)
-    spec = {**base, "mode": "throughput", "paths": paths, "rounds": rounds, "vectors_dir": str(throughput_dir)}
+    spec = {
+        **base,
+        "mode": "throughput",
+        "paths": paths,
+        "rounds": max(rounds, -(-len(photos) // block)),  # every photo at least once
+        "block": block,
+        "vectors_dir": str(throughput_dir),
+    }
     result = run_worker("bench.embedding", spec, timeout=3600)
     out: dict = {
         "paths": {},
-        "rounds": rounds,
+        "rounds": spec["rounds"],
         "images_per_round": result["images"],
         "torch_threads": result["torch_threads"],
         "precision_choice": result["precision_choice"],

@@ -283,7 +283,7 @@ def _concurrency_rows(conc: dict) -> list[tuple[str, str, str]]:
             out.append(
                 (
                     section,
-                    f"start-up, {label}: 8 searches at once as soon as /health/ is ok",
+                    f"start-up, {label}: bursts of 8 searches from the first ok /health/",
                     f"ready after {_f(s['ready_s'], 1)} s ({' -> '.join(s['health_states'])}), every worker's "
                     f"model after {_f(s['every_worker_loaded_s'], 1)} s; "
                     f"searches: {_latencies(s['first_requests']['search'])}",
