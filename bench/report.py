@@ -307,8 +307,8 @@ def _concurrency_rows(conc: dict) -> list[tuple[str, str, str]]:
             (
                 section,
                 f"a worker restarted at {_f(r['restarted_at_s'], 0)} s, {r['clients']} clients searching",
-                f"searches {_latencies(r['search'])}; replacement loaded the model in the run: "
-                f"{r['replacement_loaded_the_model']}",
+                f"searches {_latencies(r['search'])}; the replacement held the model "
+                f"{_f(r['replacement_ready_after_s'], 1)} s after the restart and took requests only then",
             )
         )
     return out
