@@ -48,6 +48,8 @@ def _test_settings(tmp_path_factory):
         **settings.MATCH_THRESHOLDS,
         Path(settings.CLIP_MODEL).name: {"likely": 0.999, "possible": 0.999, "measured_on": "the tiny test CLIP"},
     }
+    # EMBEDDING_PRECISION=auto measures and caches its choice: never in the developer's own cache.
+    settings.EMBEDDING_PRECISION_CACHE = str(tmp_path_factory.mktemp("precision") / "embedding-precision.json")
     settings.SEARCH_BACKEND = "embedded"
     settings.STORAGES = {
         **settings.STORAGES,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .runtime import CACHE, REPO_ROOT, Budget, django_environment, load_average, quiet_libraries, setup_django
 
-SECTIONS = ("embedding", "variants", "embedded_index", "request", "elasticsearch")
+SECTIONS = ("embedding", "variants", "embedded_index", "request", "concurrency", "elasticsearch")
 
 
 @dataclass
@@ -23,13 +23,24 @@ class Sizes:
     photos_per_size: int = 12
     photo_sizes: list[tuple[int, int]] = field(default_factory=lambda: [(3000, 4000), (1600, 1200)])
     embedding_rounds: int = 4
-    embedding_block: int = 12
+    # A whole stream per round: the sync and import paths overlap decoding only across batches (16).
+    embedding_block: int = 24
     embedding_paths: list[str] = field(
-        default_factory=lambda: ["blog", "sync", "sync-float32", "sync-1thread", "upload-full", "upload"]
+        default_factory=lambda: [
+            "blog",
+            "before",
+            "model",
+            "model-float32",
+            "sync",
+            "sync-float32",
+            "sync-serial",
+            "upload",
+            "upload-float32",
+            "import",
+            "import-float32",
+        ]
     )
-    embedding_memory_paths: list[str] = field(
-        default_factory=lambda: ["blog", "sync", "sync-float32", "upload-full", "upload", "import"]
-    )
+    embedding_memory_paths: list[str] = field(default_factory=lambda: ["blog", "sync", "upload", "import"])
     variant_batch: int = 16
     variant_rounds: int = 3
     index_sizes: list[int] = field(default_factory=lambda: [10_000, 100_000])
@@ -38,6 +49,9 @@ class Sizes:
     request_photos: int = 10_000
     requests: int = 30  # per torch thread setting (default and 1), interleaved
     component_reps: int = 3
+    concurrency_levels: list[int] = field(default_factory=lambda: [1, 4, 8, 16])
+    concurrency_seconds: float = 20.0
+    concurrency_photos: int = 10_000
     es_sizes: list[int] = field(default_factory=lambda: [10_000, 100_000])
     num_candidates: list[int] = field(default_factory=lambda: [50, 100, 200, 500])
     es_heap: str = "2g"
@@ -48,7 +62,7 @@ QUICK = Sizes(
     photos_per_size=2,
     embedding_rounds=1,
     embedding_block=4,
-    embedding_paths=["blog", "sync", "upload"],
+    embedding_paths=["blog", "model", "sync", "upload", "import"],
     embedding_memory_paths=[],
     variant_rounds=1,
     variant_batch=8,
@@ -58,6 +72,9 @@ QUICK = Sizes(
     request_photos=1_000,
     requests=6,
     component_reps=1,
+    concurrency_levels=[1, 4],
+    concurrency_seconds=4.0,
+    concurrency_photos=1_000,
     es_sizes=[2_000, 5_000],
     num_candidates=[50, 100],
     es_heap="1g",
@@ -140,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"  {name} FAILED: {exc}")
                 traceback.print_exc()
 
-        from . import embedded_index, embedding, es, request, variants
+        from . import concurrency, embedded_index, embedding, es, request, variants
 
         section(
             "embedding",
@@ -164,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                 photos=photos.paths,
                 rounds=sizes.variant_rounds,
                 batch=sizes.variant_batch,
+                compile_model=not args.quick,
                 log=log,
             ),
         )
@@ -181,6 +199,18 @@ def main(argv: list[str] | None = None) -> int:
                 photos=photos.paths,
                 space=space,
                 component_reps=sizes.component_reps,
+                log=log,
+            ),
+        )
+        section(
+            "concurrency",
+            lambda: concurrency.benchmark(
+                env=env,
+                photos=photos.paths,
+                workdir=workdir,
+                levels=sizes.concurrency_levels,
+                seconds=sizes.concurrency_seconds,
+                n_photos=sizes.concurrency_photos,
                 log=log,
             ),
         )

@@ -1,28 +1,33 @@
-"""Embedding throughput: the original blog's way against Reunite's decode-and-batch paths.
+"""Embedding throughput: the original blog's way against Reunite's paths, and the model alone.
 
-Paths (all on the same phone-sized JPEGs):
+Paths (all on the same phone-sized JPEGs, decoded at EMBEDDING_DRAFT_SIZE as the app does):
 
-* blog: `model.encode([Image.open(path)])`, one image at a time, full decode;
-* sync: `search.sync.open_for_embedding(photo)` (Pillow draft decode) then
-  `search.embeddings.embed_images` on the whole block, at the default
-  EMBEDDING_PRECISION ("auto": bfloat16 where the CPU computes it natively);
-* sync-float32: the same with EMBEDDING_PRECISION=float32;
-* sync-1thread: the same as sync with torch.set_num_threads(1) (what TORCH_THREADS=1 does);
-* upload-full: `dogs.photos.open_checked_photo(file)` (full decode, as the forms
-  did before draft decoding) then `embed_images`, 8 photos per call (PHOTOS_PER_FORM);
-* upload: `open_checked_photo(file, draft_to=EMBEDDING_DRAFT_SIZE)` then `embed_images`,
-  8 per call, as the registration and photo-search forms do;
-* import (memory only): the same on 32 photos per call, as `import_dogs` does.
+* blog: `model.encode([Image.open(path)])`, one image at a time, full decode, float32;
+* before: a draft decode at 448 (EMBEDDING_DRAFT_SIZE then) and `SentenceTransformer.encode`
+  in batches of 16 through CLIP's image processor, bfloat16 autocast where the CPU flags
+  say avx512_bf16: what Reunite's sync did before issue 20, to compare in the same run;
+* model / model-float32: the model alone, `encode_pixels` on photos already cropped:
+  what the paths below would reach if decoding and preprocessing cost nothing;
+* sync: `search.embeddings.embed_in_order` fed `open_for_embedding` loaders (a decode
+  thread ahead of the model), at EMBEDDING_PRECISION=auto; sync-float32 the same in float32;
+* sync-serial: the same decode, then `embed_images` on the whole block (no decode thread);
+* upload / upload-float32: `dogs.photos.open_checked_photo(file, draft_to=EMBEDDING_DRAFT_SIZE)`
+  then `embed_images`, 8 photos per call, as the registration and photo-search forms do;
+* import / import-float32: `embed_in_order` fed `open_checked_photo` loaders, as an import
+  or a background worker would.
 
-Throughput: one worker process holds every path's model and runs them side by
-side: in each round every path embeds the same block of photos, in a rotating
-order, so a noisy neighbour (this machine is shared) slows every path alike within
-seconds of each other. A path's images/s is its images over its seconds; its ratio
-to the blog's way is the median of the per-round ratios. Model loading and a
-warm-up are excluded.
+Throughput: one worker process holds every path's model and runs them side by side: in each
+round every path embeds the same block of photos (by default all 24, so that a stream spans
+more than one batch of EMBEDDING_BATCH_SIZE), in a rotating order, so a noisy neighbour (this
+machine is shared) slows every path alike within seconds of each other. A path's images/s
+is its images over its seconds; its ratio to the blog's way (and to the model alone) is the
+median of the per-round ratios. Model loading and a warm-up are excluded. Where each path's
+time goes: decoding (the loader or open_checked_photo), preprocessing (`encoder.pixels`)
+and the model (`encoder.encode_pixels`), as shares of its wall time; in the pipelined paths
+decoding overlaps the model, so the shares add up to more than 100 %.
 
-Memory: `ru_maxrss` needs a process per path, so each path also runs once over
-all the photos in a fresh worker of its own.
+Memory: `ru_maxrss` needs a process per path, so each path also runs once over all the
+photos in a fresh worker of its own.
 
 Run a worker by hand: python -m bench.embedding '<json spec>'
 """
@@ -34,6 +39,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -42,26 +48,57 @@ from dogs.photos import EMBEDDING_DRAFT_SIZE
 
 from .runtime import REPO_ROOT
 
-# kind, photos per embed_images call, draft_to, torch threads (default: torch's own),
-# EMBEDDING_PRECISION (default: the setting's default, "auto")
+# EMBEDDING_DRAFT_SIZE before issue 20.
+BEFORE_DRAFT_SIZE = 448
+
+# kind, photos per call (or per batch), EMBEDDING_PRECISION (default: the setting's, "auto")
 PATHS: dict[str, dict] = {
     "blog": {"kind": "blog", "batch": 1},
-    "sync": {"kind": "sync", "batch": 32},
-    "sync-float32": {"kind": "sync", "batch": 32, "precision": "float32"},
-    "sync-1thread": {"kind": "sync", "batch": 32, "threads": 1},
-    "upload-full": {"kind": "upload", "batch": 8},
-    "upload": {"kind": "upload", "batch": 8, "draft_to": EMBEDDING_DRAFT_SIZE},
-    "import": {"kind": "upload", "batch": 32, "draft_to": EMBEDDING_DRAFT_SIZE},
+    "before": {"kind": "before", "batch": 16},
+    "model": {"kind": "model", "batch": 16},
+    "model-float32": {"kind": "model", "batch": 16, "precision": "float32"},
+    "sync": {"kind": "sync", "batch": 16},
+    "sync-float32": {"kind": "sync", "batch": 16, "precision": "float32"},
+    "sync-serial": {"kind": "sync-serial", "batch": 16},
+    "upload": {"kind": "upload", "batch": 8},
+    "upload-float32": {"kind": "upload", "batch": 8, "precision": "float32"},
+    "import": {"kind": "import", "batch": 16},
+    "import-float32": {"kind": "import", "batch": 16, "precision": "float32"},
 }
 LABELS = {
     "blog": "blog: Image.open + model.encode, 1 at a time",
-    "sync": "sync: open_for_embedding (draft) + embed_images, EMBEDDING_PRECISION=auto",
-    "sync-float32": "sync, EMBEDDING_PRECISION=float32",
-    "sync-1thread": "sync, torch 1 thread",
-    "upload-full": "upload before draft decoding: open_checked_photo (full) + embed_images, 8 per call",
+    "before": "before issue 20: draft 448 + SentenceTransformer.encode, bf16 autocast by CPU flag",
+    "model": "model alone: encode_pixels on cropped photos, EMBEDDING_PRECISION=auto",
+    "model-float32": "model alone, float32",
+    "sync": "sync: embed_in_order(open_for_embedding loaders), EMBEDDING_PRECISION=auto",
+    "sync-float32": "sync, float32",
+    "sync-serial": "sync without the decode thread: embed_images(open_for_embedding of the block)",
     "upload": f"upload: open_checked_photo(draft_to={EMBEDDING_DRAFT_SIZE}) + embed_images, 8 per call",
-    "import": f"import_dogs: open_checked_photo(draft_to={EMBEDDING_DRAFT_SIZE}) + embed_images, 32 per call",
+    "upload-float32": "upload, float32",
+    "import": f"import: embed_in_order(open_checked_photo(draft_to={EMBEDDING_DRAFT_SIZE}) loaders)",
+    "import-float32": "import, float32",
 }
+# Each path is compared with the model alone in its own precision.
+MODEL_PATH = {"model": "model", "sync": "model", "sync-serial": "model", "upload": "model", "import": "model"}
+MODEL_PATH |= {name: "model-float32" for name in PATHS if name.endswith("-float32")}
+
+
+class Stopwatch:
+    """Seconds spent per path and part (decode, preprocess, model), from any thread."""
+
+    def __init__(self) -> None:
+        self.path = ""
+        self.seconds: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+
+    def timed(self, part: str, function):
+        def run(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[self.path][part] += time.perf_counter() - start
+
+        return run
 
 
 # -- worker (runs in its own process) ---------------------------------------------------
@@ -75,138 +112,167 @@ def _worker(spec: dict) -> dict:
     import torch
 
     photos = [Path(p) for p in spec["photos"]]
-    default_threads = torch.get_num_threads()
     names = spec["paths"]
-    runners = {name: _runner(PATHS[name], spec["model"]) for name in names}
+    stopwatch = Stopwatch()
+    encoders = _encoders({PATHS[n].get("precision", "auto") for n in names if PATHS[n]["kind"] != "blog"}, stopwatch)
+    runners = {name: _runner(PATHS[name], spec["model"], encoders, photos, stopwatch) for name in names}
     rss_loaded = rss_mb()
-    blocks = [photos[i : i + spec["block"]] for i in range(0, len(photos), spec["block"])]
-    rounds = spec["rounds"] if spec["mode"] == "throughput" else 1
+    size = spec.get("block") or len(photos)
+    blocks = [photos[i : i + size] for i in range(0, len(photos), size)]
     seconds: dict[str, list[float]] = {name: [] for name in names}
-    images: dict[str, list[int]] = {name: [] for name in names}
-    vectors: dict[str, dict[int, np.ndarray]] = {name: {} for name in names}
-    for round_no in range(rounds):
-        block_no = round_no % len(blocks)
-        block = blocks[block_no]
+    vectors: dict[str, dict[Path, np.ndarray]] = {name: {} for name in names}
+    for round_no in range(spec["rounds"]):
+        block = blocks[round_no % len(blocks)]
         for name in names[round_no % len(names) :] + names[: round_no % len(names)]:
-            torch.set_num_threads(PATHS[name].get("threads") or default_threads)
+            stopwatch.path = name
             start = time.perf_counter()
             out = runners[name](block)
             seconds[name].append(time.perf_counter() - start)
-            images[name].append(len(block))
-            for offset, vector in enumerate(out):
-                vectors[name][block_no * spec["block"] + offset] = vector
+            vectors[name].update(zip(block, out, strict=True))
     for name in names:
-        indices = sorted(vectors[name])
-        np.save(Path(spec["vectors_dir"]) / f"vectors-{name}.npy", np.stack([vectors[name][i] for i in indices]))
-        np.save(Path(spec["vectors_dir"]) / f"indices-{name}.npy", np.array(indices))
+        np.save(Path(spec["vectors_dir"]) / f"vectors-{name}.npy", np.stack([vectors[name][p] for p in photos]))
     return {
         "seconds": seconds,
-        "images": images,
-        "torch_threads": {name: PATHS[name].get("threads") or default_threads for name in names},
-        "precision": {name: _precision(PATHS[name]) for name in names},
+        "images": size,
+        "parts_s": {name: dict(parts) for name, parts in stopwatch.seconds.items()},
+        "torch_threads": torch.get_num_threads(),
+        "precision": {name: _precision(PATHS[name], encoders) for name in names},
+        "precision_choice": {p: e.precision_choice.describe() for p, e in encoders.items()},
         "rss_after_model_load_mb": rss_loaded,
         "peak_rss_mb": peak_rss_mb(),
     }
 
 
-def _runner(spec: dict, model_folder: str):
-    """A function embedding a list of photo paths the path's way, its model loaded and warmed up."""
+def _encoders(precisions: set[str], stopwatch: Stopwatch) -> dict:
+    """One encoder per precision, shared by the paths that use it, with its parts timed."""
     from django.conf import settings
+
+    from search.embeddings.clip import ClipEncoder
+
+    encoders = {}
+    for precision in sorted(precisions):
+        encoder = ClipEncoder(settings.CLIP_MODEL, precision=precision)
+        encoder.pixels = stopwatch.timed("preprocess", encoder.pixels)
+        encoder.encode_pixels = stopwatch.timed("model", encoder.encode_pixels)
+        encoders[precision] = encoder
+    return encoders
+
+
+def _precision(path: dict, encoders: dict) -> str:
+    if path["kind"] == "blog":
+        return "float32"
+    if path["kind"] == "before":
+        return _flag_precision()
+    return encoders[path.get("precision", "auto")].precision
+
+
+def _flag_precision() -> str:
+    """Reunite's rule before issue 20: bfloat16 wherever the CPU advertises it."""
+    import torch
+
+    capabilities = torch.cpu.get_capabilities()
+    return "bfloat16" if capabilities.get("avx512_bf16") or capabilities.get("amx_bf16") else "float32"
+
+
+def _installed(encoder):
+    """A context manager that makes search.embeddings use `encoder`, whatever the settings say."""
+    import contextlib
+
+    from search import embeddings
+
+    @contextlib.contextmanager
+    def installed():
+        saved = embeddings._loaded
+        embeddings._loaded = (embeddings._configured_key(), encoder)
+        try:
+            yield encoder
+        finally:
+            embeddings._loaded = saved
+
+    return installed
+
+
+def _runner(spec: dict, model_folder: str, encoders: dict, photos: list[Path], stopwatch: Stopwatch):
+    """A function embedding a list of photo paths the path's way, its model loaded and warmed up."""
     from PIL import Image
 
-    warmup = [Image.new("RGB", (640, 480), (i * 40, 90, 160)) for i in range(2)]
     kind, batch = spec["kind"], spec["batch"]
-    if kind == "blog":
-        from sentence_transformers import SentenceTransformer
-
-        model = SentenceTransformer(model_folder, device="cpu")
-        model.encode(warmup, show_progress_bar=False)
-
-        def run(paths: list[Path]) -> np.ndarray:
-            rows = [model.encode([Image.open(path)], show_progress_bar=False)[0] for path in paths]
-            vectors = np.asarray(rows, dtype=np.float32)
-            return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-
-        return run
-
-    from search.embeddings import embed_images
-
-    encoder_installed = _own_encoder(spec.get("precision", settings.EMBEDDING_PRECISION))
-    with encoder_installed():
-        embed_images(warmup)
-    if kind == "sync":
-        from dogs.models import DogPhoto
-        from search.sync import open_for_embedding
-
-        def run(paths: list[Path]) -> np.ndarray:
-            settings.MEDIA_ROOT = str(paths[0].parent.parent)
-            photos = [DogPhoto(image=f"{p.parent.name}/{p.name}") for p in paths]
-            out = []
-            with encoder_installed():
-                for start in range(0, len(photos), batch):
-                    out.append(embed_images([open_for_embedding(photo) for photo in photos[start : start + batch]]))
-            return np.concatenate(out)
-
-        return run
-
-    from django.core.files import File
-
-    from dogs.photos import open_checked_photo
-
-    draft_to = spec.get("draft_to")
+    if kind in ("blog", "before"):
+        return _sentence_transformers_runner(kind, batch, model_folder)
+    encoder = encoders[spec.get("precision", "auto")]
+    installed = _installed(encoder)
+    with installed():
+        encoder.encode_images([Image.new("RGB", (640, 480), (i * 40, 90, 160)) for i in range(2)])
+    if kind == "model":
+        cropped = {p: encoder.input.pixels(draft_decoded(p)) for p in photos}  # not timed: not the model's part
+        return lambda paths: encoder.encode_pixels([cropped[p] for p in paths])
+    load = stopwatch.timed("decode", checked_upload if kind in ("upload", "import") else draft_decoded)
 
     def run(paths: list[Path]) -> np.ndarray:
-        out = []
-        with encoder_installed():
-            for start in range(0, len(paths), batch):
-                handles = [p.open("rb") for p in paths[start : start + batch]]
-                try:
-                    checked = [open_checked_photo(File(h, name=Path(h.name).name), draft_to=draft_to) for h in handles]
-                    out.append(embed_images([c.image for c in checked]))
-                finally:
-                    for handle in handles:
-                        handle.close()
-        return np.concatenate(out)
+        from search.embeddings import embed_images, embed_in_order
+
+        with installed():
+            if kind in ("sync", "import"):
+                return np.stack(list(embed_in_order([lambda p=p: load(p) for p in paths], batch_size=batch)))
+            blocks = [paths[i : i + batch] for i in range(0, len(paths), batch)]
+            return np.concatenate([embed_images([load(p) for p in block]) for block in blocks])
 
     return run
 
 
-def _precision(path: dict) -> str:
-    from django.conf import settings
+def _sentence_transformers_runner(kind: str, batch: int, model_folder: str):
+    from PIL import Image
+    from sentence_transformers import SentenceTransformer
 
-    from search.embeddings import resolve_precision
+    from search.embeddings import inference_context
 
-    if path["kind"] == "blog":
-        return "float32"
-    return resolve_precision(path.get("precision", settings.EMBEDDING_PRECISION))
+    model = _SENTENCE_TRANSFORMERS.get(model_folder) or SentenceTransformer(model_folder, device="cpu")
+    _SENTENCE_TRANSFORMERS[model_folder] = model  # blog and before share one copy
+    model.encode([Image.new("RGB", (640, 480))], show_progress_bar=False)
+    if kind == "blog":
+
+        def blog(paths: list[Path]) -> np.ndarray:
+            rows = [model.encode([Image.open(path)], show_progress_bar=False)[0] for path in paths]
+            vectors = np.asarray(rows, dtype=np.float32)
+            return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+        return blog
+    precision = _flag_precision()
+
+    def before(paths: list[Path]) -> np.ndarray:
+        out = []
+        for start in range(0, len(paths), batch):
+            images = [draft_decoded(p, BEFORE_DRAFT_SIZE) for p in paths[start : start + batch]]
+            with inference_context(precision):
+                vectors = model.encode(images, batch_size=batch, convert_to_tensor=True, normalize_embeddings=True)
+            out.append(vectors.float().numpy())
+        return np.concatenate(out)
+
+    return before
 
 
-def _own_encoder(precision: str):
-    """A context manager that makes `embed_images` use this path's own encoder.
+_SENTENCE_TRANSFORMERS: dict = {}
 
-    The app loads one encoder per process for its configured precision; to time
-    two precisions side by side in one process, each path gets its own and installs
-    it (into search.embeddings' process-wide slot) only while it runs.
-    """
-    import contextlib
 
-    from django.conf import settings
+def draft_decoded(path: Path, side: int = EMBEDDING_DRAFT_SIZE):
+    """A stored JPEG decoded at the draft scale, as search.sync.open_for_embedding does."""
+    from PIL import Image
 
-    from search import embeddings
-    from search.embeddings.clip import ClipEncoder
+    with path.open("rb") as handle:
+        image = Image.open(handle)
+        image.draft("RGB", (side, side))
+        image.load()
+    return image
 
-    encoder = ClipEncoder(settings.CLIP_MODEL, precision=embeddings.resolve_precision(precision))
 
-    @contextlib.contextmanager
-    def installed():
-        saved = embeddings._encoder, embeddings._encoder_key
-        embeddings._encoder, embeddings._encoder_key = encoder, embeddings._configured_key()
-        try:
-            yield encoder
-        finally:
-            embeddings._encoder, embeddings._encoder_key = saved
+def checked_upload(path: Path):
+    """An uploaded photo checked and decoded at the draft scale, as the forms and import_dogs do."""
+    from django.core.files import File
 
-    return installed
+    from dogs.photos import open_checked_photo
+
+    with path.open("rb") as handle:
+        return open_checked_photo(File(handle, name=path.name), draft_to=EMBEDDING_DRAFT_SIZE).image
 
 
 # -- orchestration (main process) ---------------------------------------------------------
@@ -253,56 +319,76 @@ def benchmark(
     log,
 ) -> dict:
     base = {"env": env, "model": str(clip_folder), "photos": [str(p) for p in photos]}
-    out: dict = {"paths": {}, "block": block, "rounds": rounds, "memory": {}}
-
     throughput_dir = workdir / "throughput"
     throughput_dir.mkdir(exist_ok=True)
-    spec = {**base, "mode": "throughput", "paths": paths, "rounds": rounds, "block": block}
-    result = run_worker("bench.embedding", {**spec, "vectors_dir": str(throughput_dir)}, timeout=1800)
-    out["throughput_worker_peak_rss_mb"] = result["peak_rss_mb"]
-    seconds, images = result["seconds"], result["images"]
+    spec = {
+        **base,
+        "mode": "throughput",
+        "paths": paths,
+        "rounds": max(rounds, -(-len(photos) // block)),  # every photo at least once
+        "block": block,
+        "vectors_dir": str(throughput_dir),
+    }
+    result = run_worker("bench.embedding", spec, timeout=3600)
+    out: dict = {
+        "paths": {},
+        "rounds": spec["rounds"],
+        "images_per_round": result["images"],
+        "torch_threads": result["torch_threads"],
+        "precision_choice": result["precision_choice"],
+        "throughput_worker_peak_rss_mb": result["peak_rss_mb"],
+        "memory": {},
+    }
     vectors = {name: np.load(throughput_dir / f"vectors-{name}.npy") for name in paths}
     for name in paths:
-        total = sum(images[name]) / sum(seconds[name])
-        per_round = [n / s for n, s in zip(images[name], seconds[name], strict=True)]
-        entry = {
-            "label": LABELS[name],
-            "images": sum(images[name]),
-            "images_per_s": total,
-            "images_per_s_rounds": per_round,
-            "torch_threads": result["torch_threads"][name],
-            "precision": result["precision"][name],
-        }
-        if "blog" in paths:
-            blog = [n / s for n, s in zip(images["blog"], seconds["blog"], strict=True)]
-            entry["ratio_vs_blog"] = float(np.median([a / b for a, b in zip(per_round, blog, strict=True)]))
-            entry["ratio_vs_blog_rounds"] = [a / b for a, b in zip(per_round, blog, strict=True)]
-            if name != "blog":
-                entry["min_cosine_vs_blog"] = float((vectors["blog"] * vectors[name]).sum(1).min())
-                entry["min_centred_cosine_vs_blog"] = float(centred_cosines(vectors["blog"], vectors[name]).min())
-        out["paths"][name] = entry
+        out["paths"][name] = entry = _path_figures(name, result, vectors)
         log(
-            f"  embedding {name}: {total:.2f} images/s"
-            + (f", {entry['ratio_vs_blog']:.2f}x blog (median of {rounds} rounds)" if "ratio_vs_blog" in entry else "")
+            f"  embedding {name}: {entry['images_per_s']:.2f} images/s"
+            + (f", {entry['ratio_vs_blog']:.2f}x blog" if "ratio_vs_blog" in entry else "")
+            + (f", {entry['share_of_model_alone']:.0%} of the model alone" if "share_of_model_alone" in entry else "")
         )
     if "blog" in vectors:
         v = vectors["blog"]
-        off = (v @ v.T)[np.triu_indices(len(v), 1)]
-        out["blog_between_image_cosine_mean"] = float(off.mean()) if len(off) else None
-
+        out["blog_between_image_cosine_mean"] = float((v @ v.T)[np.triu_indices(len(v), 1)].mean())
     for name in memory_paths:
         memory_dir = workdir / f"memory-{name}"
         memory_dir.mkdir(exist_ok=True)
-        spec = {**base, "mode": "memory", "paths": [name], "block": len(photos), "vectors_dir": str(memory_dir)}
+        spec = {**base, "mode": "memory", "paths": [name], "rounds": 1, "vectors_dir": str(memory_dir)}
         result = run_worker("bench.embedding", spec, timeout=900)
         out["memory"][name] = {
             "label": LABELS[name],
             "peak_rss_mb": result["peak_rss_mb"],
             "rss_after_model_load_mb": result["rss_after_model_load_mb"],
-            "images": sum(result["images"][name]),
         }
         log(f"  embedding memory {name}: peak RSS {result['peak_rss_mb']:.0f} MB")
     return out
+
+
+def _per_round_ratio(seconds: dict, reference: str, name: str) -> float:
+    """Median over rounds of `name`'s speed over `reference`'s (both embedded the same photos each round)."""
+    return float(np.median([a / b for a, b in zip(seconds[reference], seconds[name], strict=True)]))
+
+
+def _path_figures(name: str, result: dict, vectors: dict) -> dict:
+    seconds, images = result["seconds"], result["images"]
+    wall = sum(seconds[name])
+    entry = {
+        "label": LABELS[name],
+        "images_per_s": images * len(seconds[name]) / wall,
+        "images_per_s_rounds": [images / s for s in seconds[name]],
+        "precision": result["precision"][name],
+        "shares_of_wall": {part: s / wall for part, s in result["parts_s"].get(name, {}).items()},
+    }
+    if "blog" in seconds:
+        entry["ratio_vs_blog"] = _per_round_ratio(seconds, "blog", name)
+        if name != "blog":
+            entry["min_cosine_vs_blog"] = float((vectors["blog"] * vectors[name]).sum(1).min())
+            entry["min_centred_cosine_vs_blog"] = float(centred_cosines(vectors["blog"], vectors[name]).min())
+    model = MODEL_PATH.get(name)
+    if model in seconds and model != name:
+        entry["model_path"] = model
+        entry["share_of_model_alone"] = _per_round_ratio(seconds, model, name)
+    return entry
 
 
 if __name__ == "__main__":

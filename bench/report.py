@@ -14,37 +14,10 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
     out: list[tuple[str, str, str]] = []
     emb = results.get("embedding")
     if emb:
-        for p in emb["paths"].values():
-            value = f"{_f(p['images_per_s'], 2)} images/s"
-            if "ratio_vs_blog" in p:
-                value += f" = {_f(p['ratio_vs_blog'], 2)}x blog"
-            value += f"; {p['torch_threads']} torch thread(s)"
-            if p.get("precision"):
-                value += f", {p['precision']}"
-            if "min_centred_cosine_vs_blog" in p:
-                value += f"; min centred cosine vs blog {p['min_centred_cosine_vs_blog']:.4f}"
-            out.append(("1 Embedding", p["label"], value))
-        for m in emb.get("memory", {}).values():
-            out.append(
-                (
-                    "1 Embedding memory",
-                    m["label"],
-                    f"peak RSS {_f(m['peak_rss_mb'], 0)} MB "
-                    f"(after model load {_f(m['rss_after_model_load_mb'], 0)} MB)",
-                )
-            )
+        out.extend(_embedding_rows(emb))
     var = results.get("variants")
     if var:
-        for name, v in var["variants"].items():
-            value = (
-                f"{_f(v['images_per_s_best'], 1)} images/s model only = {_f(v['speedup_vs_pytorch_fp32'], 2)}x; "
-                f"min cosine {v['min_cosine']:.4f} (centred {v['min_centred_cosine']:.4f})"
-            )
-            if "usable" in v:
-                value += "; usable" if v["usable"] else "; NOT usable"
-            out.append(("1 Embedding variants", name, value))
-        for name, reason in var.get("skipped", {}).items():
-            out.append(("1 Embedding variants", name, f"skipped: {reason}"))
+        out.extend(_variant_rows(var))
     idx = results.get("embedded_index")
     if idx:
         for n, e in idx["sizes"].items():
@@ -168,6 +141,9 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
         for size, parts in req["components_ms"].items():
             text = "; ".join(f"{name} {_f(ms, 0)} ms" for name, ms in parts.items())
             out.append(("2 Photo-search request", f"  steps, {size}", text))
+    conc = results.get("concurrency")
+    if conc:
+        out.extend(_concurrency_rows(conc))
     if es:
         for b in es.get("builds_large", []):
             out.append(
@@ -240,6 +216,131 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+def _embedding_rows(emb: dict) -> list[tuple[str, str, str]]:
+    out = []
+    for precision, choice in emb.get("precision_choice", {}).items():
+        out.append(("1 Embedding", f"EMBEDDING_PRECISION={precision}: the choice", choice))
+    for p in emb["paths"].values():
+        value = f"{_f(p['images_per_s'], 2)} images/s"
+        if "ratio_vs_blog" in p:
+            value += f" = {_f(p['ratio_vs_blog'], 2)}x blog"
+        if "share_of_model_alone" in p:
+            value += f", {p['share_of_model_alone']:.0%} of the model alone"
+        value += f"; {emb['torch_threads']} torch thread(s), {p['precision']}"
+        if p.get("shares_of_wall"):
+            value += "; " + ", ".join(f"{part} {share:.0%}" for part, share in sorted(p["shares_of_wall"].items()))
+        if "min_centred_cosine_vs_blog" in p:
+            value += (
+                f"; min cosine vs blog {p['min_cosine_vs_blog']:.4f} (centred {p['min_centred_cosine_vs_blog']:.4f})"
+            )
+        out.append(("1 Embedding", p["label"], value))
+    for m in emb.get("memory", {}).values():
+        out.append(
+            (
+                "1 Embedding memory",
+                m["label"],
+                f"peak RSS {_f(m['peak_rss_mb'], 0)} MB (after model load {_f(m['rss_after_model_load_mb'], 0)} MB)",
+            )
+        )
+    return out
+
+
+def _variant_rows(var: dict) -> list[tuple[str, str, str]]:
+    out = []
+    peaks = ", ".join(f"{name} {_f(gflops, 0)}" for name, gflops in var.get("peak_gflops", {}).items())
+    out.append(("1 Embedding variants", f"matmul peak, {var.get('torch_threads')} thread(s)", f"{peaks} GFLOP/s"))
+    for name, v in var["variants"].items():
+        value = (
+            f"{_f(v['images_per_s_best'], 1)} images/s model only = {_f(v['speedup_vs_pytorch_fp32'], 2)}x; "
+            f"{_f(v['gflops'], 0)} GFLOP/s = {v['share_of_peak']:.0%} of the {v['peak']} peak; "
+            f"min cosine {v['min_cosine']:.4f} (centred {v['min_centred_cosine']:.4f})"
+        )
+        if "usable" in v:
+            value += "; usable" if v["usable"] else "; NOT usable"
+        if name in var.get("compile_s", {}):
+            value += f"; compiled in {var['compile_s'][name]:.0f} s"
+        out.append(("1 Embedding variants", name, value))
+    for name, reason in var.get("skipped", {}).items():
+        out.append(("1 Embedding variants", name, f"skipped: {reason}"))
+    return out
+
+
+def _latencies(r: dict) -> str:
+    if not r.get("n"):
+        return f"no request succeeded; errors {r['errors']}: {r.get('error_examples')}"
+    return (
+        f"{_f(r['requests_per_s'], 2)}/s, p50 {_f(r['p50_ms'], 0)} ms, p95 {_f(r['p95_ms'], 0)} ms, "
+        f"max {_f(r['max_ms'], 0)} ms, errors {r['errors']}"
+    )
+
+
+def _concurrency_rows(conc: dict) -> list[tuple[str, str, str]]:
+    section = "2 Under gunicorn"
+    out = []
+    for key, label in (("startup_warm_start_off", "warm start off (before)"), ("startup", "warm start (now)")):
+        if key in conc:
+            s = conc[key]
+            out.append(
+                (
+                    section,
+                    f"start-up, {label}: bursts of 8 searches from the first ok /health/",
+                    f"ready after {_f(s['ready_s'], 1)} s ({' -> '.join(s['health_states'])}), every worker's "
+                    f"model after {_f(s['every_worker_loaded_s'], 1)} s; "
+                    f"searches: {_latencies(s['first_requests']['search'])}",
+                )
+            )
+    for key, level in conc.get("levels", {}).items():
+        kind, clients = key.split()
+        label = f"{clients} client(s), {'searches + 1 in 4 registering' if kind == 'mixed' else 'staff searches'}"
+        value = f"searches {_latencies(level['search'])}"
+        if "register" in level:
+            value += f"; registrations {_latencies(level['register'])}"
+        value += (
+            f"; server CPU {level['server_cpu_share']:.0%} of {conc['nproc']} cores (machine busy "
+            f"{level['machine_busy_share']:.0%}); "
+            f"load avg {level['load_average'][0][0]} -> {level['load_average'][1][0]}"
+        )
+        out.append((section, label, value))
+    if "restart" in conc:
+        r = conc["restart"]
+        out.append(
+            (
+                section,
+                f"a worker restarted at {_f(r['restarted_at_s'], 0)} s, {r['clients']} clients searching",
+                f"searches {_latencies(r['search'])}; the replacement held the model "
+                f"{_f(r['replacement_ready_after_s'], 1)} s after the restart and took requests only then",
+            )
+        )
+    return out
+
+
+def _concurrency_goals(conc: dict | None) -> list[dict]:
+    goal = "8 concurrent staff searches: p95 < 2 s, server CPU >= 90%, no errors"
+    level = (conc or {}).get("levels", {}).get("search 8")
+    if not level:
+        return [{"goal": goal, "status": "not measured", "reason": "no 8-client run"}]
+    search = level["search"]
+    met = search.get("p95_ms", 1e9) < 2000 and level["server_cpu_share"] >= 0.9 and not search["errors"]
+    out = [
+        {
+            "goal": goal,
+            "status": "met" if met else "not met",
+            "reason": f"p95 {search.get('p95_ms', 0):.0f} ms, server CPU {level['server_cpu_share']:.0%}, "
+            f"errors {search['errors']} (machine busy {level['machine_busy_share']:.0%})",
+        }
+    ]
+    runs = [*conc["levels"].values(), conc.get("restart", {})]
+    slowest = max((r["search"].get("max_ms", 0) for r in runs if "search" in r), default=0)
+    out.append(
+        {
+            "goal": "no search slower than 3 s after start-up (every level, and a worker restart)",
+            "status": "met" if slowest < 3000 else "not met",
+            "reason": f"slowest {slowest:.0f} ms",
+        }
+    )
+    return out
+
+
 def format_table(table: list[tuple[str, str, str]]) -> str:
     w0 = max(len(r[0]) for r in table)
     w1 = max(len(r[1]) for r in table)
@@ -256,15 +357,29 @@ def goals(results: dict, full_size: bool) -> list[dict]:
         out.append({"goal": goal, "status": status, "reason": reason})
 
     emb = results.get("embedding", {}).get("paths", {})
-    for name in ("sync", "upload", "sync-float32"):
+    for name in ("sync", "sync-float32", "upload", "upload-float32", "import", "import-float32"):
         if name in emb and "ratio_vs_blog" in emb[name]:
             ratio = emb[name]["ratio_vs_blog"]
             add(
-                f"embedding >= 3x the blog's way ({name})",
+                f"embedding >= 3x the blog's way ({name}, {emb[name]['precision']})",
                 "met" if ratio >= 3 else "not met",
                 f"{ratio:.2f}x (median of per-round ratios; {emb[name]['images_per_s']:.2f} vs "
                 f"{emb['blog']['images_per_s']:.2f} images/s overall)",
             )
+        if name in emb and "share_of_model_alone" in emb[name]:
+            share = emb[name]["share_of_model_alone"]
+            add(
+                f"{name} >= 60% of the model alone",
+                "met" if share >= 0.6 else "not met",
+                f"{share:.0%} of {emb[name]['model_path']} (median of per-round ratios)",
+            )
+    reunite = results.get("variants", {}).get("variants", {}).get("reunite-float32")
+    if reunite:
+        add(
+            "float32 model >= 75% of the float32 matmul peak",
+            "met" if reunite["share_of_peak"] >= 0.75 else "not met",
+            f"{reunite['share_of_peak']:.0%} ({reunite['gflops']:.0f} GFLOP/s, reunite-float32)",
+        )
     idx = results.get("embedded_index", {}).get("sizes", {})
     if "100000" in idx:
         p95 = idx["100000"]["app_call"]["p95_ms"]
@@ -281,6 +396,7 @@ def goals(results: dict, full_size: bool) -> list[dict]:
         )
     else:
         add("ES recall@10 >= 0.95 at num_candidates 100 (hnsw)", "not measured", "no 100k hnsw recall in this run")
+    out.extend(_concurrency_goals(results.get("concurrency")))
     req = results.get("request")
     if req and req["populate"]["photos"] >= 10_000:
         p95 = req["requests"]["p95_ms"]

@@ -82,15 +82,13 @@ def _post(client, path: Path):
 def components(photos: list[Path], reps: int) -> dict:
     """Where a request's time goes, per photo size (median of `reps`), each step called directly.
 
-    The first set is a full decode, as the search form did before draft decoding; the second a
-    draft decode at 480 px. The form itself now decodes at EMBEDDING_DRAFT_SIZE (448), which
-    lands on the same JPEG scale as 480 for these photo sizes; the whole-request rows above are
-    the form's own path.
+    Each step runs twice: decoding at 448 px, the search form's draft size before issue 20,
+    and at EMBEDDING_DRAFT_SIZE, the form's draft size now (the whole-request rows above).
     """
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
 
-    from dogs.photos import encode_public_copy, open_checked_photo
+    from dogs.photos import EMBEDDING_DRAFT_SIZE, encode_public_copy, open_checked_photo
     from search.embeddings import embed_image
     from search.services import find_matching_dogs_by_vector
 
@@ -101,8 +99,8 @@ def components(photos: list[Path], reps: int) -> dict:
             row = rows.setdefault(f"{image.width}x{image.height}", {})
         for _ in range(reps):
             vector = None
-            for draft_to in (None, 480):
-                suffix = "" if draft_to is None else " [draft_to=480]"
+            for draft_to in (448, EMBEDDING_DRAFT_SIZE):
+                suffix = f" [draft_to={draft_to}]"
                 upload = SimpleUploadedFile(path.name, data, content_type="image/jpeg")
                 decode_s, checked = timed(lambda u=upload, d=draft_to: open_checked_photo(u, draft_to=d))
                 preview_s, _ = timed(lambda c=checked: encode_public_copy(c.image, max_side=480))

@@ -39,6 +39,8 @@ def django_environment(workdir: Path, clip_folder: Path) -> dict[str, str]:
         "TOKENIZERS_PARALLELISM": "false",
         "TRANSFORMERS_VERBOSITY": "error",
         "HF_HUB_OFFLINE": "1",
+        # Measured afresh in each run (then shared by its sections), so the run shows the choice.
+        "EMBEDDING_PRECISION_CACHE": str(workdir / "embedding-precision.json"),
     }
 
 

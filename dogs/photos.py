@@ -42,7 +42,7 @@ from PIL import ExifTags, Image, ImageFile, ImageOps
 
 # JPEGs decoded for embedding need only cover the model's input: decoding a 12 MP photo at
 # 1/4 or 1/8 scale costs a fraction of the full decode (measured in BENCHMARKS.md).
-EMBEDDING_DRAFT_SIZE = 448
+EMBEDDING_DRAFT_SIZE = 360  # 4:3 photos keep a 480 px long side for previews; 12 MP ones decode at 1/8 (BENCHMARKS.md)
 
 PUBLIC_JPEG_QUALITY = 85
 # Lists and cards show photos at most this large; photos compared side by side, this large.

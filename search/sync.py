@@ -13,6 +13,7 @@ while it was being applied.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from worker.loop import backoff, lease_end
 
 from .backends.base import IndexUnavailable
 from .documents import document_for
-from .embeddings import ModelUnavailable, active_model_name, embed_images
+from .embeddings import ModelUnavailable, active_model_name, embed_in_order
 from .index import get_index
 from .models import PendingIndexUpdate
 
@@ -102,18 +103,18 @@ def embed_photos(photos: Sequence[DogPhoto]) -> dict[int, str]:
     Raises ModelUnavailable when the model cannot be loaded.
     """
     model = active_model_name()
-    readable, images, unreadable = [], [], {}
-    for photo in photos:
-        try:
-            images.append(open_for_embedding(photo))
-            readable.append(photo)
-        except OSError as exc:  # a stored file went missing or unreadable
-            unreadable[photo.pk] = f"Could not read the stored photo: {exc}"
-    if readable:
-        for photo, vector in zip(readable, embed_images(images), strict=True):
-            photo.set_vector(vector, model)
+    embedded, unreadable = [], {}
+    # A decode thread reads and crops the next photos while the model embeds this batch.
+    loaders = [functools.partial(open_for_embedding, photo) for photo in photos]
+    for photo, result in zip(photos, embed_in_order(loaders), strict=True):
+        if isinstance(result, OSError):  # a stored file went missing or unreadable
+            unreadable[photo.pk] = f"Could not read the stored photo: {result}"
+        else:
+            photo.set_vector(result, model)
+            embedded.append(photo)
+    if embedded:
         # One UPDATE per batch of rows, and bulk_update sends no signals.
-        DogPhoto.objects.bulk_update(readable, ["embedding", "embedding_model"], batch_size=500)
+        DogPhoto.objects.bulk_update(embedded, ["embedding", "embedding_model"], batch_size=500)
     return unreadable
 
 
@@ -127,7 +128,7 @@ def apply(rows: Sequence[PendingIndexUpdate]) -> SyncResult:
         try:
             failures.update(embed_photos(stale))
         except ModelUnavailable as exc:
-            failures.update(dict.fromkeys((p.pk for p in stale), str(exc)))
+            failures.update(dict.fromkeys((p.pk for p in stale), exc.detail))
     ready = [p for p in photos.values() if p.pk not in failures]
     gone = [row.photo_id for row in rows if row.photo_id not in photos]
     _make_renditions([p for p in ready if not (p.thumbnail and p.display)])

@@ -2,9 +2,10 @@
 
 200 with status "ok", or "degraded" when the index or the model is down, the index's name is
 taken by an index that is not Reunite's, or the worker is behind (owners can still register dogs;
-changes wait in the outbox); 503 with "down" when the database is unreachable. The check is
-cheap: a few small queries, one short Elasticsearch request, and the model's state as this
-process knows it; it never loads the model.
+changes wait in the outbox); 503 with "down" when the database is unreachable, and 503 with
+"warming" while this web process loads the model as it starts. The check is cheap: a few small
+queries, one short Elasticsearch request, and the model's state as this process knows it; it
+never loads the model.
 
 The endpoint is public, so error texts are sanitised: credentials in URLs and the
 configured secrets are masked.
@@ -103,13 +104,17 @@ def _pending() -> int | None:
 
 def check_model() -> dict:
     status = model_status()
-    # Not loaded yet is fine: workers load the model on first use. Only a failed load is down.
+    # "cold" is fine: the model loads on first use. Only a failed load is not ok; "warming"
+    # (loading as the worker starts) is reported on its own for readiness checks.
     return {
         "ok": not status.error,
         "name": status.name,
         "loaded": status.loaded,
         "precision": status.precision,
         "error": sanitise(status.error),
+        "state": status.state,
+        "retry_in_s": None if status.retry_in_s is None else round(status.retry_in_s),
+        "precision_choice": status.precision_choice,
     }
 
 
@@ -157,6 +162,10 @@ def health(request: HttpRequest) -> JsonResponse:
     worker = check_worker(database["ok"])
     if not database["ok"]:
         status, code = "down", 503
+    elif model["state"] == "warming":
+        # Ready for traffic only once this web process holds the model: a load balancer's
+        # readiness check waits, and no request pays for the load.
+        status, code = "warming", 503
     elif not (index["ok"] and model["ok"] and worker["ok"]):
         status, code = "degraded", 200
     else:

@@ -220,8 +220,14 @@ EMBEDDING_MODEL = env("EMBEDDING_MODEL", "clip")
 CLIP_MODEL = env("CLIP_MODEL", "clip-ViT-B-32")
 EMBEDDING_BATCH_SIZE = envint("EMBEDDING_BATCH_SIZE", 16)
 TORCH_THREADS = envint("TORCH_THREADS", 0)  # 0: leave torch's default (one per core)
-# "auto": bfloat16 on CPUs that compute it natively (about 2x faster), else float32.
+# "auto": float32 or bfloat16, whichever this machine runs faster (timed once, then cached).
 EMBEDDING_PRECISION = env("EMBEDDING_PRECISION", "auto")
+EMBEDDING_PRECISION_CACHE = env(
+    "EMBEDDING_PRECISION_CACHE",
+    str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "reunite" / "embedding-precision.json"),
+)
+# Load the model as a worker starts, not on its first request. shelter/gunicorn.conf.py turns it on.
+EMBEDDING_WARM_START = envbool("EMBEDDING_WARM_START", False)
 
 # Vector index.
 SEARCH_BACKENDS = {
@@ -264,7 +270,9 @@ ELASTICSEARCH_REFRESH_ON_WRITE = envbool("ELASTICSEARCH_REFRESH_ON_WRITE", False
 # and run there, with retries. WORKER_DRAINS are the other queues it empties on each pass.
 TASKS = {"default": {"BACKEND": "worker.backend.OutboxBackend"}}
 WORKER_DRAINS = ["search.sync.drain", "dogs.retention.drain", "reunions.holds.drain"]
-WORKER_ON_START: list[str] = []
+# Called once as `run_worker` starts: the model loads in a background thread, so the first photo
+# after a deploy does not wait for it (/health/ shows the worker's model state only in the worker).
+WORKER_ON_START = ["search.embeddings.warm_up"]
 WORKER_POLL_SECONDS = envfloat("WORKER_POLL_SECONDS", 0.5)
 WORKER_BATCH_SIZE = envint("WORKER_BATCH_SIZE", 32)
 WORKER_LEASE_SECONDS = envint("WORKER_LEASE_SECONDS", 300)

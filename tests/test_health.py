@@ -42,6 +42,9 @@ def test_it_is_ok_with_the_embedded_index_and_never_loads_the_model(client):
         "loaded": False,
         "precision": "",
         "error": "",
+        "state": "cold",
+        "retry_in_s": None,
+        "precision_choice": "",
     }
     assert not embeddings.model_status().loaded
 

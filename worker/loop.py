@@ -112,10 +112,13 @@ class Worker:
         )
         self._last_beat = now
 
-    def run(self, *, until_idle: bool = False) -> int:
-        """Work until stopped (or, with `until_idle`, until a pass finds nothing to do). Returns the total done."""
+    def run(self, *, until_idle: bool = False, start_hooks: bool = True) -> int:
+        """Work until stopped (or, with `until_idle`, until a pass finds nothing to do). Returns the total done.
+
+        `start_hooks` runs WORKER_ON_START first (the model's warm-up); an in-process drain skips them.
+        """
         total = 0
-        for hook in _callables(tuple(settings.WORKER_ON_START)):
+        for hook in _callables(tuple(settings.WORKER_ON_START)) if start_hooks else ():
             hook()
         while not self.stopping.is_set():
             if not connection.in_atomic_block:  # (inside a test's transaction, the connection stays)
@@ -140,4 +143,4 @@ class Worker:
 
 def drain() -> int:
     """Run everything that is due now, in this process, and return the count (tests, `run_worker --until-idle`)."""
-    return Worker().run(until_idle=True)
+    return Worker().run(until_idle=True, start_hooks=False)

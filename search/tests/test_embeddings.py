@@ -59,8 +59,10 @@ def test_an_unloadable_model_says_what_to_do(tmp_path):
         with override_settings(CLIP_MODEL=str(tmp_path / "missing-model")):
             with pytest.raises(embeddings.ModelUnavailable) as error:
                 embeddings.embed_image(make_image(1))
-            assert "CLIP_MODEL" in str(error.value)
-            assert "efficientnet-lite0" in str(error.value)
-            assert embeddings.model_status().error
+            assert "CLIP_MODEL" in error.value.detail
+            assert "efficientnet-lite0" in error.value.detail
+            assert "download_model" in error.value.detail
+            assert str(error.value) == embeddings.UNAVAILABLE_MESSAGE, "pages get the short message"
+            assert embeddings.model_status().error == error.value.detail
     finally:
         embeddings.reset()

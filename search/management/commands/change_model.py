@@ -24,7 +24,7 @@ class Command(BaseCommand):
         try:
             encoder = get_encoder()
         except ModelUnavailable as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(exc.detail) from exc
         total = DogPhoto.objects.count()
         self.stdout.write(f"Model: {active_model_name()} ({encoder.dimension} dimensions); {total} photos.")
         if dry_run:

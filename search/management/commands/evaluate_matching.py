@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 encoder = get_encoder()
                 vectors, labels = self._embed(photos)
             except ModelUnavailable as exc:
-                raise CommandError(str(exc)) from exc
+                raise CommandError(exc.detail) from exc
             model_name = active_model_name()
         vectors, labels = self._drop_dogs_with_too_few(vectors, labels)
         if len(set(labels)) < MIN_DOGS:
