@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .runtime import CACHE, REPO_ROOT, Budget, django_environment, load_average, quiet_libraries, setup_django
 
-SECTIONS = ("embedding", "variants", "embedded_index", "request", "concurrency", "elasticsearch")
+SECTIONS = ("embedding", "variants", "embedded_index", "request", "concurrency", "outbox", "elasticsearch")
 
 
 @dataclass
@@ -52,6 +52,7 @@ class Sizes:
     concurrency_levels: list[int] = field(default_factory=lambda: [1, 4, 8, 16])
     concurrency_seconds: float = 20.0
     concurrency_photos: int = 10_000
+    outbox_changes: int = 40  # each a new photo and an edit
     es_sizes: list[int] = field(default_factory=lambda: [10_000, 100_000])
     num_candidates: list[int] = field(default_factory=lambda: [50, 100, 200, 500])
     es_heap: str = "2g"
@@ -75,6 +76,7 @@ QUICK = Sizes(
     concurrency_levels=[1, 4],
     concurrency_seconds=4.0,
     concurrency_photos=1_000,
+    outbox_changes=8,
     es_sizes=[2_000, 5_000],
     num_candidates=[50, 100],
     es_heap="1g",
@@ -157,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"  {name} FAILED: {exc}")
                 traceback.print_exc()
 
-        from . import concurrency, embedded_index, embedding, es, request, variants
+        from . import concurrency, embedded_index, embedding, es, outbox, request, variants
 
         section(
             "embedding",
@@ -212,6 +214,12 @@ def main(argv: list[str] | None = None) -> int:
                 seconds=sizes.concurrency_seconds,
                 n_photos=sizes.concurrency_photos,
                 log=log,
+            ),
+        )
+        section(
+            "outbox",
+            lambda: outbox.benchmark(
+                env=env, photos=photos.paths, workdir=workdir, changes=sizes.outbox_changes, log=log
             ),
         )
         section(

@@ -18,6 +18,17 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
     var = results.get("variants")
     if var:
         out.extend(_variant_rows(var))
+    box = results.get("outbox")
+    if box:
+        for name, label in (("new_photo", "new photo (embed, renditions, index)"), ("edit", "edit (index only)")):
+            b = box[name]
+            out.append(
+                (
+                    "5 Worker",
+                    f"commit -> applied, {label}",
+                    f"p50 {_f(b['p50_ms'])} ms, p95 {_f(b['p95_ms'])} ms, max {_f(b['max_ms'])} ms (n={b['n']})",
+                )
+            )
     idx = results.get("embedded_index")
     if idx:
         for n, e in idx["sizes"].items():
@@ -356,6 +367,14 @@ def goals(results: dict, full_size: bool) -> list[dict]:
     def add(goal: str, status: str, reason: str) -> None:
         out.append({"goal": goal, "status": status, "reason": reason})
 
+    box = results.get("outbox")
+    if box:
+        worst = max(box["new_photo"]["p95_ms"], box["edit"]["p95_ms"])
+        add(
+            "a change applied within 2 s of its commit (p95)",
+            "met" if worst <= 2000 else "not met",
+            f"new photo p95 {box['new_photo']['p95_ms']:.0f} ms, edit p95 {box['edit']['p95_ms']:.0f} ms",
+        )
     emb = results.get("embedding", {}).get("paths", {})
     for name in ("sync", "sync-float32", "upload", "upload-float32", "import", "import-float32"):
         if name in emb and "ratio_vs_blog" in emb[name]:
