@@ -137,7 +137,7 @@ def found_create(request: HttpRequest) -> HttpResponse:
     intake = Intake(request.POST or None, request.FILES or None, shelters=Shelter.objects.for_member(request.user))
     if request.method == "POST" and intake.is_valid():
         report = services.record_found_dog(*intake.cleaned(), request.user)
-        recorded = _("Found dog recorded; held until %(date)s.") % {"date": date_format(report.hold_until)}
+        recorded = _("Found dog recorded; held until %(date)s.") % {"date": date_format(report.hold_until, "d M Y")}
         from_photo = FROM_PHOTO.get(report.from_photo)
         messages.success(request, f"{recorded} {from_photo}" if from_photo else recorded)
         return redirect(report)

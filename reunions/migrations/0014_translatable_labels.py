@@ -5,51 +5,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reunions', '0013_foundreport_outcomes_and_hold_expiring'),
-        ('shelters', '0004_staff_become_members'),
+        ("reunions", "0013_foundreport_outcomes_and_hold_expiring"),
+        ("shelters", "0004_staff_become_members"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='claim',
-            name='message',
-            field=models.TextField(max_length=2000, verbose_name='message'),
+            model_name="claim",
+            name="message",
+            field=models.TextField(max_length=2000, verbose_name="message"),
         ),
         migrations.AlterField(
-            model_name='foundreport',
-            name='latitude',
-            field=models.FloatField(blank=True, null=True, verbose_name='latitude'),
+            model_name="foundreport",
+            name="latitude",
+            field=models.FloatField(blank=True, null=True, verbose_name="latitude"),
         ),
         migrations.AlterField(
-            model_name='foundreport',
-            name='longitude',
-            field=models.FloatField(blank=True, null=True, verbose_name='longitude'),
+            model_name="foundreport",
+            name="longitude",
+            field=models.FloatField(blank=True, null=True, verbose_name="longitude"),
         ),
         migrations.AlterField(
-            model_name='foundreport',
-            name='notes',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='notes'),
+            model_name="foundreport",
+            name="notes",
+            field=models.TextField(blank=True, max_length=2000, verbose_name="notes"),
         ),
         migrations.AlterField(
-            model_name='foundreport',
-            name='shelter',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='found_reports', to='shelters.shelter', verbose_name='shelter'),
+            model_name="foundreport",
+            name="shelter",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="found_reports",
+                to="shelters.shelter",
+                verbose_name="shelter",
+            ),
         ),
         migrations.AlterField(
-            model_name='lostreport',
-            name='latitude',
-            field=models.FloatField(blank=True, null=True, verbose_name='latitude'),
+            model_name="lostreport",
+            name="latitude",
+            field=models.FloatField(blank=True, null=True, verbose_name="latitude"),
         ),
         migrations.AlterField(
-            model_name='lostreport',
-            name='longitude',
-            field=models.FloatField(blank=True, null=True, verbose_name='longitude'),
+            model_name="lostreport",
+            name="longitude",
+            field=models.FloatField(blank=True, null=True, verbose_name="longitude"),
         ),
         migrations.AlterField(
-            model_name='lostreport',
-            name='notes',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='notes'),
+            model_name="lostreport",
+            name="notes",
+            field=models.TextField(blank=True, max_length=2000, verbose_name="notes"),
         ),
     ]
