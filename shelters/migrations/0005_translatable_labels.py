@@ -5,45 +5,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shelters', '0004_staff_become_members'),
+        ("shelters", "0004_staff_become_members"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='invitation',
-            name='email',
-            field=models.EmailField(max_length=254, verbose_name='email'),
+            model_name="invitation",
+            name="email",
+            field=models.EmailField(max_length=254, verbose_name="email"),
         ),
         migrations.AlterField(
-            model_name='invitation',
-            name='role',
-            field=models.CharField(choices=[('staff', 'Staff'), ('admin', 'Shelter admin')], default='staff', max_length=10, verbose_name='role'),
+            model_name="invitation",
+            name="role",
+            field=models.CharField(
+                choices=[("staff", "Staff"), ("admin", "Shelter admin")],
+                default="staff",
+                max_length=10,
+                verbose_name="role",
+            ),
         ),
         migrations.AlterField(
-            model_name='shelter',
-            name='address',
-            field=models.CharField(blank=True, max_length=300, verbose_name='address'),
+            model_name="shelter",
+            name="address",
+            field=models.CharField(blank=True, max_length=300, verbose_name="address"),
         ),
         migrations.AlterField(
-            model_name='shelter',
-            name='email',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='email'),
+            model_name="shelter",
+            name="email",
+            field=models.EmailField(blank=True, max_length=254, verbose_name="email"),
         ),
         migrations.AlterField(
-            model_name='shelter',
-            name='name',
-            field=models.CharField(max_length=200, verbose_name='name'),
+            model_name="shelter",
+            name="name",
+            field=models.CharField(max_length=200, verbose_name="name"),
         ),
         migrations.AlterField(
-            model_name='shelter',
-            name='phone',
-            field=models.CharField(blank=True, max_length=40, verbose_name='phone'),
+            model_name="shelter",
+            name="phone",
+            field=models.CharField(blank=True, max_length=40, verbose_name="phone"),
         ),
         migrations.AlterField(
-            model_name='shelter',
-            name='stray_hold_days',
-            field=models.PositiveIntegerField(default=7, help_text='Days a found dog is held for its owner by default (0 to 365).', validators=[django.core.validators.MaxValueValidator(365)], verbose_name='stray hold days'),
+            model_name="shelter",
+            name="stray_hold_days",
+            field=models.PositiveIntegerField(
+                default=7,
+                help_text="Days a found dog is held for its owner by default (0 to 365).",
+                validators=[django.core.validators.MaxValueValidator(365)],
+                verbose_name="stray hold days",
+            ),
         ),
     ]
