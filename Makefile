@@ -4,8 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run worker test test-fast test-postgres ci lint format migrations-check
+.PHONY: install run worker test test-fast test-postgres ci lint format migrations-check messages
 FAST := not slow and not elasticsearch and not browser and not postgres
+# The translation catalogues; their .mo files are build outputs (not in git).
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +18,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(MO_FILES)
+
+# Rebuilt when a .po changes. msgfmt is Debian's gettext, installed when missing (as root, like the test set-up).
+# compilemessages compiles every stale catalogue at once, so the other targets find theirs done.
+$(MO_FILES): %.mo: %.po | $(VENV)/.installed
+	command -v msgfmt >/dev/null || $(BIN)/python -c "from tests.support.translations import ensure_msgfmt; ensure_msgfmt()"
+	$(BIN)/python manage.py compilemessages --ignore=$(VENV) --verbosity=0
 
 # The development server and, beside it, the background worker (embedding, indexing, email); Ctrl-C stops both.
 # The server reloads on code changes; the worker does not (restart `make run` after changing a task).
@@ -50,6 +59,10 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The .po files updated from the source for the translators (a test fails while they lack a msgid).
+messages: install
+	$(BIN)/python -m tests.support.translations messages
 
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run

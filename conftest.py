@@ -12,6 +12,13 @@ from tests.support.elasticsearch_server import ElasticsearchServer
 pytest_plugins = ["tests.fixtures"]
 
 
+def pytest_configure(config):
+    """Current .mo files for whoever runs pytest directly (`make install` compiles them too)."""
+    from tests.support.translations import compile_catalogues
+
+    compile_catalogues()
+
+
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests are deselected (not skipped) on another database, and the run says so."""
     from django.conf import settings

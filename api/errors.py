@@ -1,6 +1,10 @@
 """One error body for every API failure: {"error": {"code", "message", "fields"}}.
 
 Field messages are the forms' own (a refused photo says what the page would say).
+
+The API's own human messages are English and not marked for translation: its readers are shelter
+software and the people who write it. What it shares with the forms (field messages, labels) follows
+the request's Accept-Language, like the pages.
 """
 
 from __future__ import annotations

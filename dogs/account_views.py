@@ -11,6 +11,7 @@ from django.contrib.messages.views import SuccessMessageMixin
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,8 +20,8 @@ from .forms import DeleteAccountForm
 from .services import owner_for
 
 VERIFICATION_SENDS_PER_HOUR = 3
-TOO_MANY_LINKS = "We have sent several links this hour. Please look for them, or try again later."
-TOO_MANY_RESETS = "We have sent several reset emails for this address this hour. Please try again later."
+TOO_MANY_LINKS = _("We have sent several links this hour. Please look for them, or try again later.")
+TOO_MANY_RESETS = _("We have sent several reset emails for this address this hour. Please try again later.")
 
 
 def _too_many(request: HttpRequest, message: str, allowance: ratelimits.Allowance) -> HttpResponse:
@@ -35,7 +36,10 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         owner = accounts.verify_email(token)
     except accounts.VerificationFailed as exc:
         return render(request, "registration/verify_email_failed.html", {"message": str(exc)}, status=400)
-    messages.success(request, f"Thank you: {owner.email} is confirmed. Alerts about found dogs will go there.")
+    messages.success(
+        request,
+        gettext("Thank you: %(email)s is confirmed. Alerts about found dogs will go there.") % {"email": owner.email},
+    )
     return redirect("dogs:my_dogs" if request.user.is_authenticated else "login")
 
 
@@ -47,7 +51,7 @@ def send_verification(request: HttpRequest) -> HttpResponse:
     if not allowance.allowed:
         return _too_many(request, TOO_MANY_LINKS, allowance)
     accounts.send_verification(owner)
-    messages.success(request, f"We sent a new link to {owner.email}.")
+    messages.success(request, gettext("We sent a new link to %(email)s.") % {"email": owner.email})
     return redirect("dogs:profile")
 
 
@@ -89,6 +93,6 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         accounts.delete_account(request.user)
         logout(request)
-        messages.success(request, "Your account, your dogs, their photos and your reports are deleted.")
+        messages.success(request, gettext("Your account, your dogs, their photos and your reports are deleted."))
         return redirect("home")
     return render(request, "registration/delete_account.html", {"form": form})

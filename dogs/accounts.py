@@ -17,9 +17,10 @@ from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from worker.mail import queue_email
@@ -44,10 +45,12 @@ def send_verification(owner: Owner) -> None:
     """Queue the email with the link that verifies the owner's address (sent by the worker)."""
     if not owner.email:
         return
-    body = render_to_string(
-        "emails/verify_email.txt", {"owner": owner, "link": verification_link(owner), "days": VERIFICATION_DAYS}
-    )
-    queue_email("Reunite: please confirm your email address", body, [owner.email])
+    with translation.override(owner.language):
+        body = render_to_string(
+            "emails/verify_email.txt", {"owner": owner, "link": verification_link(owner), "days": VERIFICATION_DAYS}
+        )
+        subject = _("Reunite: please confirm your email address")
+    queue_email(subject, body, [owner.email])
 
 
 def verify_email(token: str) -> Owner:
@@ -55,12 +58,12 @@ def verify_email(token: str) -> Owner:
     try:
         data = TimestampSigner(salt=VERIFICATION_SALT).unsign_object(token, max_age=timedelta(days=VERIFICATION_DAYS))
     except SignatureExpired:
-        raise VerificationFailed("This link has expired. Ask for a new one on your details page.") from None
+        raise VerificationFailed(_("This link has expired. Ask for a new one on your details page.")) from None
     except BadSignature:
-        raise VerificationFailed("This link is not valid. Copy the whole link from the email.") from None
+        raise VerificationFailed(_("This link is not valid. Copy the whole link from the email.")) from None
     owner = Owner.objects.filter(pk=data.get("owner")).first()
     if owner is None or owner.email.lower() != data.get("email"):
-        raise VerificationFailed("This link is for an address that is no longer on the account.")
+        raise VerificationFailed(_("This link is for an address that is no longer on the account."))
     if owner.email_verified_at is None:
         owner.email_verified_at = timezone.now()
         owner.save(update_fields=["email_verified_at"])
@@ -109,10 +112,14 @@ def send_password_reset(email: str) -> None:
                 "token": default_token_generator.make_token(user),
             },
         )
-        body = render_to_string(
-            "emails/password_reset.txt", {"user": user, "link": f"{settings.SITE_URL}{path}", "site": settings.SITE_URL}
-        )
-        queue_email("Reunite: reset your password", body, [user.email])
+        # An owner reads it in their language; staff in the site's.
+        with translation.override(owner.language if owner is not None else settings.LANGUAGE_CODE):
+            body = render_to_string(
+                "emails/password_reset.txt",
+                {"user": user, "link": f"{settings.SITE_URL}{path}", "site": settings.SITE_URL},
+            )
+            subject = _("Reunite: reset your password")
+        queue_email(subject, body, [user.email])
 
 
 def delete_account(user) -> None:

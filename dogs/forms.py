@@ -7,6 +7,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import Dog, Owner
 from .photos import (
@@ -84,23 +86,34 @@ class PhotosField(forms.FileField):
         uploads = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
         if not uploads:
             if self.required:
-                raise ValidationError("Add at least one photo of your dog.", code="required")
+                raise ValidationError(_("Add at least one photo of your dog."), code="required")
             return []
         if len(uploads) > settings.PHOTOS_PER_FORM:
-            raise ValidationError(f"Upload at most {settings.PHOTOS_PER_FORM} photos at a time.", code="too_many")
+            raise ValidationError(
+                ngettext(
+                    "Upload at most %(count)s photo at a time.",
+                    "Upload at most %(count)s photos at a time.",
+                    settings.PHOTOS_PER_FORM,
+                ),
+                code="too_many",
+                params={"count": settings.PHOTOS_PER_FORM},
+            )
         checked, errors = [], []
         for upload in uploads:
             name = upload.name
             try:
                 checked.append(check_upload(upload))
             except ValidationError as exc:
-                errors.extend(ValidationError(f"{name}: {message}") for message in exc.messages)
+                errors.extend(
+                    ValidationError(_("%(file)s: %(message)s"), params={"file": name, "message": message})
+                    for message in exc.messages
+                )
         if errors:
             raise ValidationError(errors)
         return checked
 
 
-EMAIL_IN_USE = "An account with this email address already exists. Log in, or reset your password if you forgot it."
+EMAIL_IN_USE = _("An account with this email address already exists. Log in, or reset your password if you forgot it.")
 
 
 def email_in_use(email: str, user=None) -> bool:
@@ -113,10 +126,10 @@ def email_in_use(email: str, user=None) -> bool:
 
 
 class SignUpForm(UserCreationForm):
-    name = forms.CharField(max_length=200, label="Your name")
-    email = forms.EmailField()
-    phone = forms.CharField(max_length=40)
-    address = forms.CharField(max_length=300, label="City or address")
+    name = forms.CharField(max_length=200, label=_("Your name"))
+    email = forms.EmailField(label=_("Email"))
+    phone = forms.CharField(max_length=40, label=_("Phone"))
+    address = forms.CharField(max_length=300, label=_("City or address"))
 
     class Meta(UserCreationForm.Meta):
         model = User
@@ -127,6 +140,11 @@ class SignUpForm(UserCreationForm):
         if email_in_use(email):
             raise ValidationError(EMAIL_IN_USE, code="email_in_use")
         return email
+
+    def __init__(self, *args, language: str = settings.LANGUAGE_CODE, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The language the owner signed up in is the one their emails are written in.
+        self.language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
     def save(self, commit: bool = True) -> User:
         user = super().save(commit=False)
@@ -139,6 +157,7 @@ class SignUpForm(UserCreationForm):
                 email=self.cleaned_data["email"],
                 phone=self.cleaned_data["phone"],
                 address=self.cleaned_data["address"],
+                language=self.language,
             )
         return user
 
@@ -146,7 +165,15 @@ class SignUpForm(UserCreationForm):
 class OwnerForm(forms.ModelForm):
     class Meta:
         model = Owner
-        fields = ("name", "email", "phone", "address")
+        fields = ("name", "email", "phone", "address", "language")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out, the language stays as it was (older clients post the contact fields only).
+        self.fields["language"].required = False
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or self.instance.language
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"]
@@ -156,7 +183,9 @@ class OwnerForm(forms.ModelForm):
 
 
 class DogForm(forms.ModelForm):
-    photos = PhotosField(required=True, help_text="One or more clear photos: JPEG, PNG, WebP, GIF, BMP, HEIC or TIFF.")
+    photos = PhotosField(
+        required=True, help_text=_("One or more clear photos: JPEG, PNG, WebP, GIF, BMP, HEIC or TIFF.")
+    )
 
     class Meta:
         model = Dog
@@ -169,7 +198,7 @@ class DogForm(forms.ModelForm):
         self.fields["size"].required = False
         self.fields["photos"].required = photos_required
         if not photos_required:
-            self.fields["photos"].label = "Add photos"
+            self.fields["photos"].label = _("Add photos")
 
     def clean_size(self) -> str:
         return self.cleaned_data.get("size") or Dog.Size.UNKNOWN
@@ -184,7 +213,7 @@ class PhotoUploadForm(forms.Form):
 
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
-        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
     def __init__(self, *args, user, **kwargs) -> None:
@@ -194,5 +223,5 @@ class DeleteAccountForm(forms.Form):
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise ValidationError("That is not your password; nothing was deleted.", code="wrong_password")
+            raise ValidationError(_("That is not your password; nothing was deleted."), code="wrong_password")
         return password

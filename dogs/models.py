@@ -6,6 +6,7 @@ import numpy as np
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from shelters.models import Shelter
 
@@ -30,10 +31,14 @@ class Owner(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owner"
     )
-    name = models.CharField(max_length=200)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    address = models.CharField("city or address", max_length=300, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    address = models.CharField(_("city or address"), max_length=300, blank=True)
+    # Emails to the owner (alerts, links) are written in this language.
+    language = models.CharField(
+        _("language for emails"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     # Set when the owner opened the link sent to `email`; cleared when the address changes.
     # Alerts and password resets go only to a verified address.
     email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -82,40 +87,40 @@ class DogQuerySet(models.QuerySet):
 
 class Dog(models.Model):
     class Kind(models.TextChoices):
-        REGISTERED = "registered", "Registered by its owner"
-        FOUND = "found", "Found, held by a shelter"
+        REGISTERED = "registered", _("Registered by its owner")
+        FOUND = "found", _("Found, held by a shelter")
 
     class Sex(models.TextChoices):
-        MALE = "male", "Male"
-        FEMALE = "female", "Female"
-        UNKNOWN = "unknown", "Unknown"
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+        UNKNOWN = "unknown", _("Unknown")
 
     class Size(models.TextChoices):
-        SMALL = "small", "Small"
-        MEDIUM = "medium", "Medium"
-        LARGE = "large", "Large"
-        UNKNOWN = "unknown", "Unknown"
+        SMALL = "small", _("Small")
+        MEDIUM = "medium", _("Medium")
+        LARGE = "large", _("Large")
+        UNKNOWN = "unknown", _("Unknown")
 
     class Status(models.TextChoices):
-        HOME = "home", "At home"
-        LOST = "lost", "Lost"
-        IN_SHELTER = "in_shelter", "In a shelter"
-        REUNITED = "reunited", "Reunited"
+        HOME = "home", _("At home")
+        LOST = "lost", _("Lost")
+        IN_SHELTER = "in_shelter", _("In a shelter")
+        REUNITED = "reunited", _("Reunited")
 
     # Found dogs are dogs too (photos, embeddings, index), with no owner yet.
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.REGISTERED, db_index=True)
     owner = models.ForeignKey(Owner, null=True, blank=True, on_delete=models.CASCADE, related_name="dogs")
-    name = models.CharField(max_length=100)
-    breed = models.CharField(max_length=100, blank=True)
-    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
-    size = models.CharField(max_length=10, choices=Size.choices, default=Size.UNKNOWN)
-    colour = models.CharField(max_length=100, blank=True)
-    birth_date = models.DateField("approximate birth date", null=True, blank=True, validators=[validate_birth_date])
+    name = models.CharField(_("name"), max_length=100)
+    breed = models.CharField(_("breed"), max_length=100, blank=True)
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    size = models.CharField(_("size"), max_length=10, choices=Size.choices, default=Size.UNKNOWN)
+    colour = models.CharField(_("colour"), max_length=100, blank=True)
+    birth_date = models.DateField(_("approximate birth date"), null=True, blank=True, validators=[validate_birth_date])
     microchip = MicrochipField(
-        "microchip number", max_length=32, blank=True, db_index=True, validators=[validate_microchip]
+        _("microchip number"), max_length=32, blank=True, db_index=True, validators=[validate_microchip]
     )
-    notes = models.TextField(blank=True, max_length=NOTES_MAX_LENGTH)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.HOME)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTES_MAX_LENGTH)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.HOME)
     # The seed data's own dog id, so re-running an import updates instead of duplicating.
     external_id = models.CharField(max_length=100, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -38,6 +38,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, ImageFile, ImageOps
 
 # JPEGs decoded for embedding need only cover the model's input: decoding a 12 MP photo at
@@ -68,7 +69,7 @@ _EXTENSIONS: dict[str, str] = {
     "TIFF": "tif",
 }
 
-_SUPPORTED_HUMAN = "JPEG, PNG, WebP, GIF, BMP, HEIC or TIFF"
+_SUPPORTED_HUMAN = _("JPEG, PNG, WebP, GIF, BMP, HEIC or TIFF")
 
 # Exceptions that Pillow / its plugins / pillow-heif are known to raise on
 # hostile or damaged input.  Anything in here is the *file's* fault.
@@ -132,12 +133,12 @@ CheckedUpload = tuple[File, CheckedPhoto]
 
 
 def _err_empty() -> ValidationError:
-    return ValidationError("The file is empty.", code="empty")
+    return ValidationError(_("The file is empty."), code="empty")
 
 
 def _err_too_big(limit: int) -> ValidationError:
     return ValidationError(
-        "The file is larger than %(limit)s. Please upload a smaller photo.",
+        _("The file is larger than %(limit)s. Please upload a smaller photo."),
         code="file_too_large",
         params={"limit": _format_bytes(limit)},
     )
@@ -145,29 +146,31 @@ def _err_too_big(limit: int) -> ValidationError:
 
 def _err_svg() -> ValidationError:
     return ValidationError(
-        f"Vector images (SVG) are not supported. Please upload a photo in {_SUPPORTED_HUMAN} format.",
+        _("Vector images (SVG) are not supported. Please upload a photo in %(formats)s format."),
         code="svg_not_supported",
+        params={"formats": _SUPPORTED_HUMAN},
     )
 
 
 def _err_not_image() -> ValidationError:
     return ValidationError(
-        f"This file is not a supported image. Please upload a photo in {_SUPPORTED_HUMAN} format.",
+        _("This file is not a supported image. Please upload a photo in %(formats)s format."),
         code="invalid_image",
+        params={"formats": _SUPPORTED_HUMAN},
     )
 
 
 def _err_unsupported(fmt: str) -> ValidationError:
     return ValidationError(
-        f"%(format)s images are not supported. Please upload a photo in {_SUPPORTED_HUMAN} format.",
+        _("%(format)s images are not supported. Please upload a photo in %(formats)s format."),
         code="unsupported_format",
-        params={"format": fmt},
+        params={"format": fmt, "formats": _SUPPORTED_HUMAN},
     )
 
 
 def _err_corrupt() -> ValidationError:
     return ValidationError(
-        "The image file is damaged or incomplete. Please try exporting or uploading it again.",
+        _("The image file is damaged or incomplete. Please try exporting or uploading it again."),
         code="corrupt_image",
     )
 
@@ -176,12 +179,12 @@ def _err_bomb(size: tuple[int, int] | None, limit: int) -> ValidationError:
     megapixels = f"{limit / 1_000_000:g}"
     if size is not None:
         return ValidationError(
-            "The image is too large (%(width)s x %(height)s pixels). The maximum is %(megapixels)s megapixels.",
+            _("The image is too large (%(width)s x %(height)s pixels). The maximum is %(megapixels)s megapixels."),
             code="too_many_pixels",
             params={"width": size[0], "height": size[1], "megapixels": megapixels},
         )
     return ValidationError(
-        "The image is too large. The maximum is %(megapixels)s megapixels.",
+        _("The image is too large. The maximum is %(megapixels)s megapixels."),
         code="too_many_pixels",
         params={"megapixels": megapixels},
     )

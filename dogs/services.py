@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 
+from django.conf import settings
 from django.core.files import File
 from django.db import DatabaseError, transaction
+from django.utils import translation
 
 from shelters.models import Shelter
 
@@ -82,12 +84,15 @@ def log_contact_views(
     reasons = {owner.pk: (owner, reason) for owner, reason in shown if owner is not None}
     if not reasons:
         return True
+    # The log reads the same whatever language the page was in (a reason may be a translated label).
+    with translation.override(settings.LANGUAGE_CODE):
+        rows = [
+            ContactView(viewer=user, owner=owner, page=page[:200], reason=str(reason)[:100], shelter=shelter)
+            for owner, reason in reasons.values()
+        ]
     try:
         with transaction.atomic():
-            ContactView.objects.bulk_create(
-                ContactView(viewer=user, owner=owner, page=page[:200], reason=reason[:100], shelter=shelter)
-                for owner, reason in reasons.values()
-            )
+            ContactView.objects.bulk_create(rows)
     except DatabaseError:
         logger.exception("Could not log %d contact view(s); the contacts are withheld from %s.", len(reasons), page)
         return False

@@ -14,6 +14,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
 
 # Reunite's records start long after 2000: an earlier year is a typo (0001, 0202, 1926 for 2026).
 EARLIEST_DATE = date(2000, 1, 1)
@@ -31,6 +32,18 @@ _MICROCHIP_SEPARATORS = re.compile(r"[\s.\-\u2010-\u2014]+")
 class RecentPast:
     """A date or moment from 1 January 2000 up to now; `what` names it in messages ("found", "lost")."""
 
+    # Whole sentences per `what`, so translators never see an English word spliced into theirs.
+    MESSAGES = {
+        "found": (
+            _("The date found cannot be before 1 January 2000: check the year."),
+            _("The date found cannot be in the future."),
+        ),
+        "lost": (
+            _("The date lost cannot be before 1 January 2000: check the year."),
+            _("The date lost cannot be in the future."),
+        ),
+    }
+
     def __init__(self, what: str) -> None:
         self.what = what
 
@@ -39,16 +52,10 @@ class RecentPast:
             return
         day = value.date() if isinstance(value, datetime) else value
         if day < EARLIEST_DATE:
-            raise ValidationError(
-                "The date %(what)s cannot be before 1 January 2000: check the year.",
-                code="too_early",
-                params={"what": self.what},
-            )
+            raise ValidationError(self.MESSAGES[self.what][0], code="too_early")
         late = value > timezone.now() if isinstance(value, datetime) else value > timezone.localdate()
         if late:
-            raise ValidationError(
-                "The date %(what)s cannot be in the future.", code="future", params={"what": self.what}
-            )
+            raise ValidationError(self.MESSAGES[self.what][1], code="future")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, RecentPast) and other.what == self.what
@@ -59,10 +66,10 @@ def validate_birth_date(value: date | None) -> None:
         return
     today = timezone.localdate()
     if value > today:
-        raise ValidationError("A birth date cannot be in the future.", code="future")
+        raise ValidationError(_("A birth date cannot be in the future."), code="future")
     if value.year < today.year - DOG_MAX_AGE_YEARS:
         raise ValidationError(
-            "A dog born before %(year)s would be over %(age)s years old: check the year.",
+            _("A dog born before %(year)s would be over %(age)s years old: check the year."),
             code="too_early",
             params={"year": today.year - DOG_MAX_AGE_YEARS, "age": DOG_MAX_AGE_YEARS},
         )
@@ -79,11 +86,11 @@ def validate_microchip(value: str) -> None:
         return
     if not all("0" <= ch <= "9" for ch in value):
         raise ValidationError(
-            "A microchip number has the digits 0-9 only (spaces and dashes between them are fine).", code="digits"
+            _("A microchip number has the digits 0-9 only (spaces and dashes between them are fine)."), code="digits"
         )
     if len(value) not in MICROCHIP_LENGTHS:
         raise ValidationError(
-            "A microchip number has 15 digits (ISO 11784/11785), or 10 or 9 on older chips; this one has %(count)s.",
+            _("A microchip number has 15 digits (ISO 11784/11785), or 10 or 9 on older chips; this one has %(count)s."),
             code="length",
             params={"count": len(value)},
         )
@@ -95,7 +102,9 @@ class MicrochipFormField(forms.CharField):
     def __init__(self, **kwargs) -> None:
         # The model's max_length is the stored digits': what people type may be longer.
         kwargs["max_length"] = MICROCHIP_TYPED_MAX_LENGTH
-        kwargs.setdefault("help_text", "15 digits on most chips (9 or 10 on older ones); spaces and dashes are fine.")
+        kwargs.setdefault(
+            "help_text", _("15 digits on most chips (9 or 10 on older ones); spaces and dashes are fine.")
+        )
         super().__init__(**kwargs)
 
     def to_python(self, value):

@@ -5,6 +5,8 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shelters.acting import acting_shelter
@@ -23,15 +25,18 @@ MY_DOGS_PER_PAGE = 24
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dogs:my_dogs")
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST or None, language=get_language())
     if request.method == "POST" and form.is_valid():
         user = form.save()
         accounts.send_verification(user.owner)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request,
-            f"Welcome to Reunite! Register your dog so shelters can find you. We sent a link to {user.email}: "
-            "open it so that alerts about found dogs can reach you.",
+            _(
+                "Welcome to Reunite! Register your dog so shelters can find you. We sent a link to %(email)s: "
+                "open it so that alerts about found dogs can reach you."
+            )
+            % {"email": user.email},
         )
         return redirect("dogs:create")
     return render(request, "registration/signup.html", {"form": form})
@@ -46,9 +51,12 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = OwnerForm(request.POST or None, instance=owner)
     if request.method == "POST" and form.is_valid():
         if accounts.save_contact(form):
-            messages.success(request, f"Your details are saved. Open the link we sent to {owner.email} to confirm it.")
+            messages.success(
+                request,
+                _("Your details are saved. Open the link we sent to %(email)s to confirm it.") % {"email": owner.email},
+            )
         else:
-            messages.success(request, "Your contact details are saved.")
+            messages.success(request, _("Your contact details are saved."))
         return redirect("dogs:my_dogs")
     return render(request, "dogs/profile.html", {"form": form, "saved_email": saved_email})
 
@@ -66,7 +74,15 @@ def dog_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         dog = form.save(commit=False)
         photos = services.register_dog(dog, services.owner_for(request.user), form.checked_photos())
-        messages.success(request, f"{dog.name} is registered with {len(photos)} photo(s).")
+        messages.success(
+            request,
+            ngettext(
+                "%(name)s is registered with %(count)s photo.",
+                "%(name)s is registered with %(count)s photos.",
+                len(photos),
+            )
+            % {"name": dog.name, "count": len(photos)},
+        )
         return redirect(dog)
     return render(request, "dogs/dog_form.html", {"form": form, "creating": True})
 
@@ -101,7 +117,7 @@ def dog_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         services.add_photos(dog, form.checked_photos())
-        messages.success(request, f"{dog.name}'s details are saved.")
+        messages.success(request, _("%(name)s's details are saved.") % {"name": dog.name})
         return redirect(dog)
     return render(request, "dogs/dog_form.html", {"form": form, "dog": dog, "creating": False})
 
@@ -113,7 +129,7 @@ def dog_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         name = dog.name
         dog.delete()
-        messages.success(request, f"{name} and all their photos are deleted.")
+        messages.success(request, _("%(name)s and all their photos are deleted.") % {"name": name})
         return redirect("dogs:my_dogs")
     return render(request, "dogs/dog_confirm_delete.html", {"dog": dog})
 
@@ -125,7 +141,10 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = PhotoUploadForm(request.POST, request.FILES)
     if form.is_valid():
         photos = services.add_photos(dog, form.cleaned_data["photos"])
-        messages.success(request, f"Added {len(photos)} photo(s).")
+        messages.success(
+            request,
+            ngettext("Added %(count)s photo.", "Added %(count)s photos.", len(photos)) % {"count": len(photos)},
+        )
         return redirect(dog)
     return _detail(request, dog, upload_form=form, status=400)
 
@@ -137,10 +156,10 @@ def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
     dog = photo.dog
     if request.method == "POST":
         if dog.photos.count() <= 1:
-            messages.error(request, "A dog needs at least one photo. Add another photo before deleting this one.")
+            messages.error(request, _("A dog needs at least one photo. Add another photo before deleting this one."))
         else:
             photo.delete()
-            messages.success(request, "Photo deleted.")
+            messages.success(request, _("Photo deleted."))
         return redirect(dog)
     return render(request, "dogs/photo_confirm_delete.html", {"photo": photo, "dog": dog})
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from dogs.forms import PhotoField
 from dogs.models import Dog, DogPhoto
@@ -12,9 +13,16 @@ from .services import CLAIM_PHOTO_SIDE
 
 
 class FoundFilterForm(forms.Form):
-    found_since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    area = forms.CharField(required=False, max_length=100, help_text="Part of the place name, e.g. a street or park.")
-    breed = forms.CharField(required=False, max_length=100)
+    found_since = forms.DateField(
+        required=False, label=_("Found since"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    area = forms.CharField(
+        required=False,
+        max_length=100,
+        label=_("Area"),
+        help_text=_("Part of the place name, e.g. a street or park."),
+    )
+    breed = forms.CharField(required=False, max_length=100, label=_("Breed"))
 
     def apply(self, reports: FoundReportQuerySet) -> FoundReportQuerySet:
         if not self.is_valid():
@@ -36,10 +44,10 @@ class OwnerPhotoForm(forms.Form):
         queryset=DogPhoto.objects.none(),
         required=False,
         widget=forms.RadioSelect,
-        label="One of your dogs' photos",
+        label=_("One of your dogs' photos"),
     )
     # A search only embeds the upload and shows a small preview: JPEGs decode at a reduced scale.
-    photo = PhotoField(required=False, label="Or a new photo")
+    photo = PhotoField(required=False, label=_("Or a new photo"))
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -59,21 +67,23 @@ class OwnerPhotoForm(forms.Form):
         if "photo" in self.errors or "dog_photo" in self.errors:
             return data
         if data.get("dog_photo") and data.get("photo"):
-            raise ValidationError("Choose one of your dogs' photos or upload a new one, not both.", code="both")
+            raise ValidationError(_("Choose one of your dogs' photos or upload a new one, not both."), code="both")
         if not data.get("dog_photo") and not data.get("photo"):
-            raise ValidationError("Choose one of your dogs' photos or upload a new one.", code="none")
+            raise ValidationError(_("Choose one of your dogs' photos or upload a new one."), code="none")
         return data
 
 
 class ClaimForm(OwnerPhotoForm):
     # Staff compare marks on the stored copy: keep its detail.
-    photo = PhotoField(required=False, label="Or a new photo", draft_to=CLAIM_PHOTO_SIDE)
+    photo = PhotoField(required=False, label=_("Or a new photo"), draft_to=CLAIM_PHOTO_SIDE)
 
     message = forms.CharField(
         max_length=2000,
+        label=_("Message"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="What makes you think this is your dog: marks, collar, where you lost it. "
-        "The shelter will contact you.",
+        help_text=_(
+            "What makes you think this is your dog: marks, collar, where you lost it. The shelter will contact you."
+        ),
     )
 
     def __init__(self, *args, user, found_report: FoundReport, **kwargs) -> None:
@@ -89,7 +99,9 @@ class ClaimForm(OwnerPhotoForm):
 
 
 def already_claimed() -> ValidationError:
-    return ValidationError("You have already told the shelter about this dog; they will contact you.", code="duplicate")
+    return ValidationError(
+        _("You have already told the shelter about this dog; they will contact you."), code="duplicate"
+    )
 
 
 class LostShareForm(forms.ModelForm):

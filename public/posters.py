@@ -9,6 +9,8 @@ import io
 from functools import cache
 
 import qrcode
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 from qrcode.image.pil import PilImage
 from qrcode.image.svg import SvgPathImage
@@ -106,8 +108,10 @@ def render_poster(dog: PublicLostDog, photo: Image.Image | None, url: str, paper
     band = round(height * 0.09)
     draw.rectangle((0, 0, width, band), fill=RED)
     title = _font(round(band * 0.62))
-    text_w = draw.textlength("LOST DOG", font=title)
-    draw.text(((width - text_w) // 2, band // 2), "LOST DOG", font=title, fill=WHITE, anchor="lm")
+    # Drawn in the language of the request that asked for the poster, like its HTML page.
+    heading = _("LOST DOG")
+    text_w = draw.textlength(heading, font=title)
+    draw.text(((width - text_w) // 2, band // 2), heading, font=title, fill=WHITE, anchor="lm")
 
     top = band + margin // 2
     photo_box = (inner, round(height * 0.38))
@@ -119,9 +123,12 @@ def render_poster(dog: PublicLostDog, photo: Image.Image | None, url: str, paper
     top = _text_block(draw, top, margin, inner, dog.name, round(height * 0.045), INK, 1, centre=True)
     if dog.looks:
         top = _text_block(draw, top, margin, inner, dog.looks, round(height * 0.022), INK, 2, centre=True)
-    seen = f"Last seen near {dog.place} on {dog.lost_on:%d %b %Y}"
+    seen = _("Last seen near %(place)s on %(date)s") % {"place": dog.place, "date": date_format(dog.lost_on, "d M Y")}
     top = _text_block(draw, top + margin // 3, margin, inner, seen, round(height * 0.022), INK, 2, centre=True)
-    contact = f"Please call or write: {dog.contact}" if dog.contact else "Seen this dog? Scan the code below."
+    if dog.contact:
+        contact = _("Please call or write: %(contact)s") % {"contact": dog.contact}
+    else:
+        contact = _("Seen this dog? Scan the code below.")
     _text_block(draw, top + margin // 3, margin, inner, contact, round(height * 0.026), RED, 2, centre=True)
 
     qr_side = _mm(50)
@@ -129,7 +136,7 @@ def render_poster(dog: PublicLostDog, photo: Image.Image | None, url: str, paper
     qr_top = height - margin - code.height
     page.paste(code, (width - margin - code.width, qr_top))
     text_w = inner - code.width - margin // 2
-    below = _text_block(draw, qr_top + margin, margin, text_w, "Scan for photos and updates", _mm(6), INK, 2)
+    below = _text_block(draw, qr_top + margin, margin, text_w, _("Scan for photos and updates"), _mm(6), INK, 2)
     _text_block(draw, below + margin // 3, margin, text_w, url, _mm(4), MUTED, 3)
     return page
 
@@ -138,7 +145,7 @@ def poster_bytes(page: Image.Image, format: str) -> bytes:
     buffer = io.BytesIO()
     if format == "PDF":
         # At this resolution the page is exactly the paper size in points.
-        page.save(buffer, format="PDF", resolution=DPI, title="Lost dog", producer="Reunite")
+        page.save(buffer, format="PDF", resolution=DPI, title=_("Lost dog"), producer="Reunite")
     else:
         page.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()

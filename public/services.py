@@ -16,6 +16,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from dogs import ratelimits
 from dogs.models import Dog, DogPhoto, Owner
@@ -99,16 +101,25 @@ class PublicFoundDog:
 
     @property
     def title(self) -> str:
-        return f"Found {self.breed or 'dog'} near {self.place}"
+        if self.breed:
+            return _("Found %(breed)s near %(place)s") % {"breed": self.breed, "place": self.place}
+        return _("Found dog near %(place)s") % {"place": self.place}
 
     @property
     def looks(self) -> str:
-        known = (self.breed or "Breed unknown", *(v for v in (self.sex, self.size) if v != "Unknown"), self.colour)
+        # sex and size are display labels, in the language of the request.
+        unknown = str(Dog.Sex.UNKNOWN.label)
+        known = (self.breed or _("Breed unknown"), *(v for v in (self.sex, self.size) if v != unknown), self.colour)
         return " · ".join(v for v in known if v)
 
     @property
     def description(self) -> str:
-        return f"Found on {self.found_on:%d %b %Y} near {self.place} ({self.looks}); held at {self.shelter_name}."
+        return _("Found on %(date)s near %(place)s (%(looks)s); held at %(shelter)s.") % {
+            "date": date_format(self.found_on, "d M Y"),
+            "place": self.place,
+            "looks": self.looks,
+            "shelter": self.shelter_name,
+        }
 
     @property
     def image_path(self) -> str:
@@ -117,7 +128,13 @@ class PublicFoundDog:
     @property
     def share(self) -> ShareMeta:
         image = absolute_url(self.image_path) if self.image_path else ""
-        return ShareMeta(self.title, self.description, absolute_url(self.url), image, f"Found dog: {self.title}")
+        return ShareMeta(
+            self.title,
+            self.description,
+            absolute_url(self.url),
+            image,
+            _("Found dog: %(title)s") % {"title": self.title},
+        )
 
 
 @dataclass(frozen=True)
@@ -159,12 +176,20 @@ class PublicLostDog:
 
     @property
     def looks(self) -> str:
-        return " · ".join(v for v in (self.breed, self.sex if self.sex != "Unknown" else "", self.colour) if v)
+        sex = self.sex if self.sex != str(Dog.Sex.UNKNOWN.label) else ""
+        return " · ".join(v for v in (self.breed, sex, self.colour) if v)
 
     @property
     def description(self) -> str:
-        looks = f" ({self.looks})" if self.looks else ""
-        return f"{self.name}{looks} was last seen near {self.place} on {self.lost_on:%d %b %Y}."
+        values = {
+            "name": self.name,
+            "looks": self.looks,
+            "place": self.place,
+            "date": date_format(self.lost_on, "d M Y"),
+        }
+        if self.looks:
+            return _("%(name)s (%(looks)s) was last seen near %(place)s on %(date)s.") % values
+        return _("%(name)s was last seen near %(place)s on %(date)s.") % values
 
     @property
     def image_path(self) -> str:
@@ -173,7 +198,13 @@ class PublicLostDog:
     @property
     def share(self) -> ShareMeta:
         image = absolute_url(self.image_path) if self.image_path else ""
-        return ShareMeta(f"Lost dog: {self.name}", self.description, self.absolute_url, image, f"Photo of {self.name}")
+        return ShareMeta(
+            _("Lost dog: %(name)s") % {"name": self.name},
+            self.description,
+            self.absolute_url,
+            image,
+            _("Photo of %(name)s") % {"name": self.name},
+        )
 
 
 def _place(name: str, point: tuple[float, float] | None) -> dict:
@@ -210,18 +241,18 @@ def found_structured_data(dog: PublicFoundDog) -> dict:
 def found_list_share(dogs: list[PublicFoundDog]) -> ShareMeta:
     first = next((dog for dog in dogs if dog.image_path), None)
     return ShareMeta(
-        "Found dogs in care",
-        "Dogs found and held by shelters, waiting for their owners. Is yours here?",
+        _("Found dogs in care"),
+        _("Dogs found and held by shelters, waiting for their owners. Is yours here?"),
         absolute_url(reverse("public:found_list")),
         absolute_url(first.image_path) if first else "",
-        "A found dog in care" if first else "",
+        _("A found dog in care") if first else "",
     )
 
 
 def found_list_structured_data(dogs: list[PublicFoundDog]) -> dict:
     return {
         "@type": "ItemList",
-        "name": "Found dogs in care",
+        "name": _("Found dogs in care"),
         "itemListElement": [
             {"@type": "ListItem", "position": i, "url": absolute_url(dog.url), "name": dog.title}
             for i, dog in enumerate(dogs, start=1)
@@ -233,7 +264,7 @@ def lost_structured_data(dog: PublicLostDog) -> dict:
     # The owner's contact stays on the page for people, out of the data made for machines.
     data = {
         "@type": "WebPage",
-        "name": f"Lost dog: {dog.name}",
+        "name": _("Lost dog: %(name)s") % {"name": dog.name},
         "description": dog.description,
         "url": dog.absolute_url,
         "contentLocation": _place(dog.place, dog.point),

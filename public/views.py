@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,6 +11,8 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from dogs.models import Dog, DogPhoto
@@ -27,16 +30,28 @@ from .forms import ClaimForm, FoundFilterForm, LostShareForm, OwnerPhotoForm, al
 FOUND_PER_PAGE = 12
 MY_LOST_PER_PAGE = 12
 MY_CLAIMS_PER_PAGE = 20
-SEARCH_DOWN = "Photo search is unavailable right now ({error}). Please try again in a few minutes."
-UNREADABLE_PHOTO = "This photo's file could not be read. Choose another photo or upload a new one."
-TOO_MANY_SEARCHES = (
-    "You have searched {limit} times this hour, the most we allow. "
-    "Please try again in {count} minute{plural}; nothing was searched or stored."
-)
-TOO_MANY_CLAIMS = (
-    "You have sent {limit} claims in the last 24 hours, the most we allow. "
-    "Please call the shelter instead, or try again in {count} hour{plural}; this claim was not sent."
-)
+SEARCH_DOWN = gettext_lazy("Photo search is unavailable right now (%(error)s). Please try again in a few minutes.")
+UNREADABLE_PHOTO = gettext_lazy("This photo's file could not be read. Choose another photo or upload a new one.")
+
+
+def _searches_refused(limit: int, count: int) -> str:
+    return ngettext(
+        "You have searched %(limit)s times this hour, the most we allow. "
+        "Please try again in %(count)s minute; nothing was searched or stored.",
+        "You have searched %(limit)s times this hour, the most we allow. "
+        "Please try again in %(count)s minutes; nothing was searched or stored.",
+        count,
+    ) % {"limit": limit, "count": count}
+
+
+def _claims_refused(limit: int, count: int) -> str:
+    return ngettext(
+        "You have sent %(limit)s claims in the last 24 hours, the most we allow. "
+        "Please call the shelter instead, or try again in %(count)s hour; this claim was not sent.",
+        "You have sent %(limit)s claims in the last 24 hours, the most we allow. "
+        "Please call the shelter instead, or try again in %(count)s hours; this claim was not sent.",
+        count,
+    ) % {"limit": limit, "count": count}
 
 
 def _submitted(request: HttpRequest) -> tuple:
@@ -48,10 +63,10 @@ def _data_uri(jpeg: bytes) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
 
 
-def _too_many(request: HttpRequest, message: str, limit: int, allowance: services.Allowance, unit: int):
+def _too_many(request: HttpRequest, message: Callable[[int, int], str], limit: int, allowance, unit: int):
     """429 with a message saying how long to wait, in whole minutes or hours (`unit` seconds)."""
     count = max(1, -(-allowance.retry_after // unit))
-    text = message.format(limit=limit, count=count, plural="" if count == 1 else "s")
+    text = message(limit, count)
     response = render(request, "public/rate_limited.html", {"message": text}, status=429)
     response["Retry-After"] = str(allowance.retry_after)
     return response
@@ -101,7 +116,7 @@ def found_search(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         allowance = services.take_search(request.user)
         if not allowance.allowed:
-            return _too_many(request, TOO_MANY_SEARCHES, settings.OWNER_SEARCHES_PER_HOUR, allowance, 60)
+            return _too_many(request, _searches_refused, settings.OWNER_SEARCHES_PER_HOUR, allowance, 60)
     form = OwnerPhotoForm(*_submitted(request), user=request.user)
     context: dict = {"form": form, "results": None, "error": "", "query": None}
     status = 200
@@ -116,7 +131,7 @@ def found_search(request: HttpRequest) -> HttpResponse:
                 matches = services.search_found_dogs(services.query_vector(dog_photo, checked))
                 context["results"], context["unlikely"] = split(matches)
             except (IndexUnavailable, ModelUnavailable) as exc:
-                context["error"], status = SEARCH_DOWN.format(error=exc), 503
+                context["error"], status = SEARCH_DOWN % {"error": exc}, 503
             except OSError:  # the chosen dog photo's stored file is missing or unreadable
                 form.add_error("dog_photo", UNREADABLE_PHOTO)
                 status = 400
@@ -133,7 +148,7 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
         owner = owner_for(request.user)
         allowance = services.claim_allowance(owner)
         if not allowance.allowed:
-            return _too_many(request, TOO_MANY_CLAIMS, settings.CLAIMS_PER_DAY, allowance, 3600)
+            return _too_many(request, _claims_refused, settings.CLAIMS_PER_DAY, allowance, 3600)
     form = ClaimForm(
         *_submitted(request),
         user=request.user,
@@ -145,11 +160,13 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.create_claim(owner, report, data["message"], dog_photo=data["dog_photo"], checked=data["photo"])
         except services.TooManyClaims as exc:  # parallel claims: the ones counted before this one filled the day
-            return _too_many(request, TOO_MANY_CLAIMS, settings.CLAIMS_PER_DAY, exc.allowance, 3600)
+            return _too_many(request, _claims_refused, settings.CLAIMS_PER_DAY, exc.allowance, 3600)
         except IntegrityError:  # the same owner's other tab sent the same claim a moment earlier
             form.add_error(None, already_claimed())
         else:
-            messages.success(request, f"Sent to {report.shelter.name}. They will contact you soon.")
+            messages.success(
+                request, _("Sent to %(shelter)s. They will contact you soon.") % {"shelter": report.shelter.name}
+            )
             return redirect("public:mine")
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "dog": services.PublicFoundDog.of(report)}
@@ -191,8 +208,8 @@ def lost_share(request: HttpRequest, pk: int) -> HttpResponse:
     form = LostShareForm(*_submitted(request), instance=report)
     if request.method == "POST" and form.is_valid():
         form.save()
-        shown = "is on its public page" if report.public else "is private again"
-        messages.success(request, f"{report.dog.name} {shown}.")
+        shown = _("%(name)s is on its public page.") if report.public else _("%(name)s is private again.")
+        messages.success(request, shown % {"name": report.dog.name})
         return redirect("public:mine")
     public_url = services.absolute_url(reverse("public:lost_detail", args=[report.pk]))
     return render(request, "public/lost_share.html", {"form": form, "report": report, "public_url": public_url})

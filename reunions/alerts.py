@@ -12,7 +12,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from search.labels import thresholds
 from shelters.models import Shelter, WebhookEvent
@@ -98,8 +99,15 @@ def _alert_staff(rows: list[MatchCandidate]) -> None:
     for row in rows:
         by_shelter[row.found_report.shelter].append(row)
     for shelter, theirs in by_shelter.items():
-        body = render_to_string("emails/staff_match_alert.txt", {"rows": theirs, "site": settings.SITE_URL})
-        queue_email(f"Reunite: {len(theirs)} new likely match(es) to review", body, _staff_emails(shelter))
+        # Staff have no language of their own: the site's, whichever page or worker caused the alert.
+        with translation.override(settings.LANGUAGE_CODE):
+            body = render_to_string("emails/staff_match_alert.txt", {"rows": theirs, "site": settings.SITE_URL})
+            subject = ngettext(
+                "Reunite: %(count)s new likely match to review",
+                "Reunite: %(count)s new likely matches to review",
+                len(theirs),
+            ) % {"count": len(theirs)}
+        queue_email(subject, body, _staff_emails(shelter))
         for row in theirs:
             emit(shelter, WebhookEvent.CANDIDATE_CREATED, candidate_event(row))
     MatchCandidate.objects.filter(pk__in=[r.pk for r in rows]).update(staff_alerted_at=timezone.now())
@@ -125,6 +133,8 @@ def _alert_owner(lost: LostReport, rows: list[MatchCandidate]) -> None:
     if owner is None or not owner.email_verified:
         return
     # A link to the owner's own page only: no finder's or staff member's details.
-    body = render_to_string("emails/owner_match_alert.txt", {"lost": lost, "site": settings.SITE_URL})
-    queue_email(f"Reunite: a found dog may be {lost.dog.name}", body, [owner.email])
+    with translation.override(owner.language):
+        body = render_to_string("emails/owner_match_alert.txt", {"lost": lost, "site": settings.SITE_URL})
+        subject = gettext("Reunite: a found dog may be %(name)s") % {"name": lost.dog.name}
+    queue_email(subject, body, [owner.email])
     MatchCandidate.objects.filter(pk__in=[r.pk for r in rows]).update(owner_alerted_at=timezone.now())

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dogs.forms import PhotosField
 from dogs.models import Dog
@@ -19,12 +20,12 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 class FoundDogForm(forms.ModelForm):
     """The dog as far as staff can tell at intake."""
 
-    photos = PhotosField(required=True, help_text="One or more photos of the found dog.")
+    photos = PhotosField(required=True, help_text=_("One or more photos of the found dog."))
 
     class Meta:
         model = Dog
         fields = ("name", "breed", "sex", "size", "colour", "microchip", "notes")
-        labels = {"name": "Name or shelter reference"}
+        labels = {"name": _("Name or shelter reference")}
 
     def photo_metadata(self) -> PhotoMetadata | None:
         """What the first photo says of when and where it was taken, once the form is valid."""
@@ -36,7 +37,8 @@ class FoundReportForm(forms.ModelForm):
     hold_until = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Leave empty for the shelter's default hold period.",
+        label=_("Hold until"),
+        help_text=_("Leave empty for the shelter's default hold period."),
     )
 
     class Meta:
@@ -44,8 +46,8 @@ class FoundReportForm(forms.ModelForm):
         fields = ("shelter", "found_at", "place", "latitude", "longitude", "hold_until", "notes")
         widgets = {"found_at": DATETIME}
         help_texts = {
-            "found_at": "Leave empty to use the time the first photo was taken.",
-            "latitude": "Leave latitude and longitude empty to use where the first photo was taken.",
+            "found_at": _("Leave empty to use the time the first photo was taken."),
+            "latitude": _("Leave latitude and longitude empty to use where the first photo was taken."),
         }
 
     def __init__(
@@ -68,7 +70,7 @@ class FoundReportForm(forms.ModelForm):
         filled = []
         if data.get("found_at") is None and "found_at" not in self.errors:
             if taken.taken_at is None:
-                self.add_error("found_at", "Give the date found: the photo does not say when it was taken.")
+                self.add_error("found_at", _("Give the date found: the photo does not say when it was taken."))
             else:
                 data["found_at"] = taken.taken_at
                 filled.append("date")
@@ -111,13 +113,16 @@ class OutcomeForm(forms.Form):
 
     outcome = forms.ChoiceField(
         choices=[
-            (FoundReport.Status.REUNITED, "Reunited with an owner who had not registered"),
+            (FoundReport.Status.REUNITED, _("Reunited with an owner who had not registered")),
             (FoundReport.Status.TRANSFERRED, FoundReport.Status.TRANSFERRED.label),
             (FoundReport.Status.ADOPTED, FoundReport.Status.ADOPTED.label),
             (FoundReport.Status.RELEASED, FoundReport.Status.RELEASED.label),
-        ]
+        ],
+        label=_("Outcome"),
     )
-    notes = forms.CharField(required=False, max_length=2000, help_text="Where to, who, anything to remember.")
+    notes = forms.CharField(
+        required=False, max_length=2000, label=_("Notes"), help_text=_("Where to, who, anything to remember.")
+    )
 
 
 class LostReportForm(forms.ModelForm):
@@ -125,7 +130,7 @@ class LostReportForm(forms.ModelForm):
         model = LostReport
         fields = ("lost_at", "place", "latitude", "longitude", "notes", "public", "public_contact")
         widgets = {"lost_at": DATETIME}
-        help_texts = {"latitude": "Optional: where last seen, for distance filters."}
+        help_texts = {"latitude": _("Optional: where last seen, for distance filters.")}
 
     def __init__(self, *args, dog: Dog, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -142,7 +147,10 @@ class LostReportForm(forms.ModelForm):
 
 def already_reported_lost(dog: Dog) -> forms.ValidationError:
     return forms.ValidationError(
-        "%(name)s is already reported lost: that report's page shows the matches. Mark %(name)s home to report again.",
+        _(
+            "%(name)s is already reported lost: that report's page shows the matches. "
+            "Mark %(name)s home to report again."
+        ),
         code="already_lost",
         params={"name": dog.name},
     )
@@ -151,19 +159,19 @@ def already_reported_lost(dog: Dog) -> forms.ValidationError:
 def _check_point(form: forms.Form, data: dict) -> None:
     lat, lon = data.get("latitude"), data.get("longitude")
     if (lat is None) != (lon is None):
-        form.add_error("longitude", "Give both latitude and longitude, or neither.")
+        form.add_error("longitude", _("Give both latitude and longitude, or neither."))
     if lat is not None and not -90 <= lat <= 90:
-        form.add_error("latitude", "Latitude must be between -90 and 90.")
+        form.add_error("latitude", _("Latitude must be between -90 and 90."))
     if lon is not None and not -180 <= lon <= 180:
-        form.add_error("longitude", "Longitude must be between -180 and 180.")
+        form.add_error("longitude", _("Longitude must be between -180 and 180."))
 
 
 class MatchFilterForm(forms.Form):
-    radius_km = forms.FloatField(required=False, min_value=0.1, max_value=20_000, label="Within (km)")
-    days = forms.IntegerField(required=False, min_value=1, max_value=3650, label="Within (days)")
-    breed = forms.CharField(required=False, max_length=100)
-    sex = forms.ChoiceField(required=False, choices=[("", "Any"), *Dog.Sex.choices])
-    size = forms.ChoiceField(required=False, choices=[("", "Any"), *Dog.Size.choices])
+    radius_km = forms.FloatField(required=False, min_value=0.1, max_value=20_000, label=_("Within (km)"))
+    days = forms.IntegerField(required=False, min_value=1, max_value=3650, label=_("Within (days)"))
+    breed = forms.CharField(required=False, max_length=100, label=_("Breed"))
+    sex = forms.ChoiceField(required=False, label=_("Sex"), choices=[("", _("Any")), *Dog.Sex.choices])
+    size = forms.ChoiceField(required=False, label=_("Size"), choices=[("", _("Any")), *Dog.Size.choices])
 
     def filters(self) -> MatchFilters:
         if not self.is_valid():

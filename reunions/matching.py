@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 
 from dogs.models import Dog, DogPhoto
 from search.backends.base import breed_words, distance_km
@@ -24,7 +25,7 @@ from .models import FoundReport, LostReport, MatchCandidate
 
 # Dogs asked of the index per dog shown: post-filters (distance, dates, sex, rejected pairs) drop some.
 OVERFETCH = 4
-DISTANCE_BANDS = ((2, "under 2 km away"), (5, "2 to 5 km away"), (10, "5 to 10 km away"))
+DISTANCE_BANDS = ((2, _("under 2 km away")), (5, _("2 to 5 km away")), (10, _("5 to 10 km away")))
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Candidate:
         for limit, words in DISTANCE_BANDS:
             if self.distance_km is not None and self.distance_km < limit:
                 return words
-        return "more than 10 km away"
+        return _("more than 10 km away")
 
     @property
     def strong(self) -> bool:

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from dogs.models import Dog, DogPhoto, Owner
 from dogs.validation import NOTES_MAX_LENGTH, RecentPast
@@ -58,26 +59,28 @@ class LostReportQuerySet(models.QuerySet):
 
 class LostReport(models.Model):
     dog = models.ForeignKey(Dog, on_delete=models.CASCADE, related_name="lost_reports")
-    lost_at = models.DateTimeField("lost on", validators=[RecentPast("lost")])
-    place = models.CharField("last seen (place name)", max_length=200)
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
-    notes = models.TextField(blank=True, max_length=NOTES_MAX_LENGTH)
+    lost_at = models.DateTimeField(_("lost on"), validators=[RecentPast("lost")])
+    place = models.CharField(_("last seen (place name)"), max_length=200)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTES_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_reason = models.CharField(max_length=100, blank=True)
     # The owner's choice: a public page and poster show this report to anyone, with this contact only.
     public = models.BooleanField(
-        "show on the public lost-dog page",
+        _("show on the public lost-dog page"),
         default=False,
-        help_text="Anyone with the link sees the name, breed, sex, colour, photos, the area and day last seen "
-        "and the contact below; never your name, address, microchip or notes.",
+        help_text=_(
+            "Anyone with the link sees the name, breed, sex, colour, photos, the area and day last seen "
+            "and the contact below; never your name, address, microchip or notes."
+        ),
     )
     public_contact = models.CharField(
-        "contact to show",
+        _("contact to show"),
         max_length=200,
         blank=True,
-        help_text="What finders should use to reach you, e.g. a phone number or an email address.",
+        help_text=_("What finders should use to reach you, e.g. a phone number or an email address."),
     )
 
     objects = LostReportQuerySet.as_manager()
@@ -91,7 +94,7 @@ class LostReport(models.Model):
                 fields=["dog"],
                 condition=models.Q(closed_at__isnull=True),
                 name="one_open_lost_report_per_dog",
-                violation_error_message="This dog already has an open lost report: mark it home first.",
+                violation_error_message=_("This dog already has an open lost report: mark it home first."),
             )
         ]
 
@@ -144,22 +147,24 @@ class FoundReportQuerySet(models.QuerySet):
 
 class FoundReport(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "In the shelter"
-        REUNITED = "reunited", "Reunited with its owner"
-        TRANSFERRED = "transferred", "Transferred to another organisation"
-        ADOPTED = "adopted", "Adopted"
-        RELEASED = "released", "Released"
+        OPEN = "open", _("In the shelter")
+        REUNITED = "reunited", _("Reunited with its owner")
+        TRANSFERRED = "transferred", _("Transferred to another organisation")
+        ADOPTED = "adopted", _("Adopted")
+        RELEASED = "released", _("Released")
         # Records closed before outcomes were told apart.
-        CLOSED = "closed", "Closed"
+        CLOSED = "closed", _("Closed")
 
     dog = models.OneToOneField(Dog, on_delete=models.CASCADE, related_name="found_report")
-    shelter = models.ForeignKey(Shelter, on_delete=models.PROTECT, related_name="found_reports")
-    found_at = models.DateTimeField("found on", validators=[RecentPast("found")])
-    place = models.CharField("where found (place name)", max_length=200)
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
-    hold_until = models.DateField("stray hold ends")
-    notes = models.TextField(blank=True, max_length=NOTES_MAX_LENGTH)
+    shelter = models.ForeignKey(
+        Shelter, on_delete=models.PROTECT, related_name="found_reports", verbose_name=_("shelter")
+    )
+    found_at = models.DateTimeField(_("found on"), validators=[RecentPast("found")])
+    place = models.CharField(_("where found (place name)"), max_length=200)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    hold_until = models.DateField(_("stray hold ends"))
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTES_MAX_LENGTH)
     # What staff left empty at intake and the first photo's EXIF filled: "date", "place", "date and place".
     from_photo = models.CharField(max_length=20, blank=True, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
@@ -206,12 +211,18 @@ class FoundReport(models.Model):
             return
         found_on = timezone.localtime(self.found_at).date()
         if self.hold_until < found_on:
-            raise ValidationError({"hold_until": "The stray hold cannot end before the day the dog was found."})
+            raise ValidationError(
+                {"hold_until": gettext("The stray hold cannot end before the day the dog was found.")}
+            )
         if self.hold_until > found_on + timedelta(days=MAX_STRAY_HOLD_DAYS):
             raise ValidationError(
                 {
-                    "hold_until": f"The stray hold can end at most {MAX_STRAY_HOLD_DAYS} days "
-                    "after the day the dog was found."
+                    "hold_until": ngettext(
+                        "The stray hold can end at most %(days)s day after the day the dog was found.",
+                        "The stray hold can end at most %(days)s days after the day the dog was found.",
+                        MAX_STRAY_HOLD_DAYS,
+                    )
+                    % {"days": MAX_STRAY_HOLD_DAYS}
                 }
             )
 
@@ -243,11 +254,11 @@ class MatchCandidate(models.Model):
     """A registered dog that may be a found dog; staff confirm or reject it."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Awaiting review"
-        CONFIRMED = "confirmed", "Confirmed"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Awaiting review")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
         # The dog is home (its owner said so, or it was reunited through another found report).
-        WITHDRAWN = "withdrawn", "Withdrawn: the dog is home"
+        WITHDRAWN = "withdrawn", _("Withdrawn: the dog is home")
 
     found_report = models.ForeignKey(FoundReport, on_delete=models.CASCADE, related_name="candidates")
     dog = models.ForeignKey(Dog, on_delete=models.CASCADE, related_name="candidacies")
@@ -321,8 +332,8 @@ class ClaimQuerySet(models.QuerySet):
 
 class Claim(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
 
     owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="claims")
     found_report = models.ForeignKey(FoundReport, on_delete=models.CASCADE, related_name="claims")
@@ -330,7 +341,7 @@ class Claim(models.Model):
     dog_photo = models.ForeignKey(DogPhoto, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Stored as a metadata-free re-encoded JPEG under a random name: staff need the picture, not its GPS.
     claim_photo = models.ImageField(upload_to="claims/", blank=True)
-    message = models.TextField(max_length=2000)
+    message = models.TextField(_("message"), max_length=2000)
     # Best similarity between the owner's photo and the found dog's photos, when both could be embedded.
     score = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

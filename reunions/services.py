@@ -10,7 +10,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from dogs.models import Dog, DogPhoto
 from dogs.photos import CheckedUpload, encode_public_copy, open_stored, safe_upload_name
@@ -129,11 +130,13 @@ def notify_shelter(claim: Claim) -> None:
     """Queue the shelter's email about a new claim (sent once the claim is committed)."""
     shelter = claim.found_report.shelter
     # A link to the dashboard only: the owner's contact is shown (and logged) there, to staff.
-    body = render_to_string(
-        "reunions/emails/claim_received.txt",
-        {"claim": claim, "dashboard": f"{settings.SITE_URL}{reverse('reunions:dashboard')}"},
-    )
-    subject = f"Reunite: an owner thinks found dog #{claim.found_report_id} may be theirs"
+    # In the site's language, not that of the owner whose request sent it.
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string(
+            "reunions/emails/claim_received.txt",
+            {"claim": claim, "dashboard": f"{settings.SITE_URL}{reverse('reunions:dashboard')}"},
+        )
+        subject = gettext("Reunite: an owner thinks found dog #%(id)s may be theirs") % {"id": claim.found_report_id}
     queue_email(subject, body, [shelter.email])
     # The shelter's software hears of it too; the owner's contact stays on the dashboard (logged there).
     event = {
@@ -166,7 +169,10 @@ def set_outcome(found: FoundReport, outcome: str, user, dog: Dog | None = None, 
     with transaction.atomic():
         found = FoundReport.objects.select_for_update().get(pk=found.pk)
         if found.status != FoundReport.Status.OPEN:
-            raise AlreadyClosed(f"Found dog #{found.pk} is already closed ({found.get_status_display().lower()}).")
+            raise AlreadyClosed(
+                gettext("Found dog #%(id)s is already closed (%(status)s).")
+                % {"id": found.pk, "status": found.get_status_display().lower()}
+            )
         if outcome == FoundReport.Status.REUNITED and dog is not None:
             confirm_reunion(found, dog, user, notes)
             found.refresh_from_db()

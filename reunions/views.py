@@ -10,6 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dogs.access import own_dog, staff_required
@@ -34,7 +37,15 @@ AWAITING_REVIEW_PER_PAGE = 25
 LOST_WITHOUT_MATCHES_PER_PAGE = 25
 REUNIONS_PER_PAGE = 10
 OPEN_CLAIMS_PER_PAGE = 20
-SEARCH_DOWN = "Matching is unavailable right now ({error}). The report is saved; try again in a few minutes."
+SEARCH_DOWN = gettext_lazy(
+    "Matching is unavailable right now (%(error)s). The report is saved; try again in a few minutes."
+)
+# What the first photo filled in at intake (FoundReport.from_photo), said in a whole sentence.
+FROM_PHOTO = {
+    "date": gettext_lazy("The date came from the photo."),
+    "place": gettext_lazy("The place came from the photo."),
+    "date and place": gettext_lazy("The date and place came from the photo."),
+}
 
 
 def _ranked(rank, report, filters, **options) -> tuple[list, list, str]:
@@ -42,7 +53,7 @@ def _ranked(rank, report, filters, **options) -> tuple[list, list, str]:
     try:
         shown, unlikely = split(rank(report, filters, **options))
     except (IndexUnavailable, ModelUnavailable) as exc:
-        return [], [], SEARCH_DOWN.format(error=exc)
+        return [], [], SEARCH_DOWN % {"error": exc}
     return shown, unlikely, ""
 
 
@@ -64,7 +75,7 @@ def _without_a_shelter(request: HttpRequest) -> HttpResponse | None:
     if Shelter.objects.for_member(request.user).exists():
         return None
     if not Shelter.objects.exists():
-        messages.info(request, "Create your shelter first: found dogs are recorded and held by a shelter.")
+        messages.info(request, _("Create your shelter first: found dogs are recorded and held by a shelter."))
         return redirect("reunions:shelter_create")
     return render(request, "reunions/no_shelter.html", status=403)
 
@@ -109,11 +120,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def shelter_create(request: HttpRequest) -> HttpResponse:
     """The network administrator adds shelters; on a fresh install, the first member of staff creates theirs."""
     if not (request.user.is_superuser or not Shelter.objects.exists()):
-        raise PermissionDenied("Only the network administrator adds shelters. Ask them to add yours.")
+        raise PermissionDenied(_("Only the network administrator adds shelters. Ask them to add yours."))
     form = ShelterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         shelter = create_shelter(form.save(commit=False), request.user)
-        messages.success(request, f"{shelter.name} is ready, and you are its shelter admin.")
+        messages.success(request, _("%(shelter)s is ready, and you are its shelter admin.") % {"shelter": shelter.name})
         return redirect("reunions:found_create")
     return render(request, "reunions/shelter_form.html", {"form": form})
 
@@ -126,8 +137,9 @@ def found_create(request: HttpRequest) -> HttpResponse:
     intake = Intake(request.POST or None, request.FILES or None, shelters=Shelter.objects.for_member(request.user))
     if request.method == "POST" and intake.is_valid():
         report = services.record_found_dog(*intake.cleaned(), request.user)
-        from_photo = f" The {report.from_photo} came from the photo." if report.from_photo else ""
-        messages.success(request, f"Found dog recorded; held until {report.hold_until:%d %b %Y}.{from_photo}")
+        recorded = _("Found dog recorded; held until %(date)s.") % {"date": date_format(report.hold_until, "d M Y")}
+        from_photo = FROM_PHOTO.get(report.from_photo)
+        messages.success(request, f"{recorded} {from_photo}" if from_photo else recorded)
         return redirect(report)
     context = {"dog_form": intake.dog_form, "report_form": intake.report_form}
     return render(request, "reunions/found_form.html", context)
@@ -160,7 +172,7 @@ def found_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(FoundReport.objects.for_member(request.user), pk=pk)
     form = OutcomeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose how the dog left the shelter.")
+        messages.error(request, _("Choose how the dog left the shelter."))
         return redirect(report)
     try:
         services.set_outcome(report, form.cleaned_data["outcome"], request.user, notes=form.cleaned_data["notes"])
@@ -168,7 +180,10 @@ def found_outcome(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         report.refresh_from_db()
-        messages.success(request, f"{report.dog.name}: {report.get_status_display().lower()}.")
+        messages.success(
+            request,
+            _("%(name)s: %(status)s.") % {"name": report.dog.name, "status": report.get_status_display().lower()},
+        )
     return redirect(report)
 
 
@@ -179,13 +194,13 @@ def review(request: HttpRequest, pk: int, dog_pk: int) -> HttpResponse:
     dog = get_object_or_404(Dog.objects.registered(), pk=dog_pk)
     if request.POST.get("decision") == "confirm":
         services.confirm_reunion(report, dog, request.user, request.POST.get("notes", "")[:2000])
-        messages.success(request, f"Reunion recorded: {dog.name} is going home.")
+        messages.success(request, _("Reunion recorded: %(name)s is going home.") % {"name": dog.name})
         return redirect("reunions:dashboard")
     if request.POST.get("decision") == "reject":
         services.reject(report, dog, request.user)
-        messages.info(request, f"{dog.name} will no longer be suggested for this dog.")
+        messages.info(request, _("%(name)s will no longer be suggested for this dog.") % {"name": dog.name})
         return redirect(report)
-    messages.error(request, "Choose confirm or reject.")
+    messages.error(request, _("Choose confirm or reject."))
     return redirect(report)
 
 
@@ -195,7 +210,7 @@ def lost_create(request: HttpRequest, dog_pk: int) -> HttpResponse:
     dog = own_dog(request.user, dog_pk)
     open_report = dog.lost_reports.open().first()
     if request.method == "GET" and open_report is not None:
-        messages.info(request, f"{dog.name} is already reported lost; here is that report.")
+        messages.info(request, _("%(name)s is already reported lost; here is that report.") % {"name": dog.name})
         return redirect(open_report)
     form = LostReportForm(request.POST or None, dog=dog)
     if request.method == "POST" and form.is_valid():
@@ -206,7 +221,10 @@ def lost_create(request: HttpRequest, dog_pk: int) -> HttpResponse:
         except IntegrityError:  # the same owner's other tab reported the dog lost a moment earlier
             form.add_error(None, already_reported_lost(dog))
         else:
-            messages.success(request, f"{dog.name} is reported lost. We will email you when a found dog looks alike.")
+            messages.success(
+                request,
+                _("%(name)s is reported lost. We will email you when a found dog looks alike.") % {"name": dog.name},
+            )
             return redirect(report)
     return render(request, "reunions/lost_form.html", {"form": form, "dog": dog})
 
@@ -237,7 +255,7 @@ def lost_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def lost_home(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(LostReport.objects.open().filter(dog__in=Dog.objects.owned_by(request.user)), pk=pk)
     services.mark_home(report)
-    messages.success(request, f"Welcome home, {report.dog.name}!")
+    messages.success(request, _("Welcome home, %(name)s!") % {"name": report.dog.name})
     return redirect(report.dog)
 
 
@@ -279,5 +297,5 @@ def claim_owner_photo(request: HttpRequest, pk: int) -> HttpResponse:
 def claim_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _claim(request, pk)
     services.resolve_claim(claim, request.user)
-    messages.success(request, f"The claim by {claim.owner.name} is resolved.")
+    messages.success(request, _("The claim by %(owner)s is resolved.") % {"owner": claim.owner.name})
     return redirect(reverse("reunions:dashboard") + "#claims")

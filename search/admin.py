@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from .models import PendingIndexUpdate
 
@@ -31,4 +32,13 @@ class PendingIndexUpdateAdmin(admin.ModelAdmin):
     @admin.action(description="Retry the selected index updates now (the worker applies them)")
     def retry_now(self, request, queryset) -> None:
         count = queryset.update(next_attempt_at=timezone.now())
-        self.message_user(request, f"{count} change(s) will be applied at the worker's next pass.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)s change will be applied at the worker's next pass.",
+                "%(count)s changes will be applied at the worker's next pass.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

@@ -14,15 +14,16 @@ from typing import Protocol, TypeVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .embeddings import active_model_name
 
 
 class Strength(models.TextChoices):
-    CERTAIN = "certain", "Microchip match"
-    LIKELY = "likely", "Likely match"
-    POSSIBLE = "possible", "Possible match"
-    UNLIKELY = "unlikely", "Unlikely"
+    CERTAIN = "certain", _("Microchip match")
+    LIKELY = "likely", _("Likely match")
+    POSSIBLE = "possible", _("Possible match")
+    UNLIKELY = "unlikely", _("Unlikely")
 
     @property
     def shows_contact(self) -> bool:

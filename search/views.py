@@ -4,6 +4,7 @@ import base64
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from dogs.access import staff_required
@@ -18,11 +19,11 @@ from .labels import split, thresholds
 from .models import PendingIndexUpdate
 from .services import find_matching_dogs
 
-INDEX_DOWN_MESSAGE = (
+INDEX_DOWN_MESSAGE = _(
     "The photo index cannot be reached right now, so no matches can be shown. "
     "Nothing was lost: please try again in a few minutes, and tell your administrator if this persists."
 )
-MODEL_DOWN_MESSAGE = "The image model is not available, so the photo cannot be compared: {error}"
+MODEL_DOWN_MESSAGE = _("The image model is not available, so the photo cannot be compared: %(error)s")
 
 
 @staff_required
@@ -54,7 +55,7 @@ def find_owner(request: HttpRequest) -> HttpResponse:
             except IndexUnavailable:
                 context["error"], status = INDEX_DOWN_MESSAGE, 503
             except ModelUnavailable as exc:
-                context["error"], status = MODEL_DOWN_MESSAGE.format(error=exc), 503
+                context["error"], status = MODEL_DOWN_MESSAGE % {"error": exc}, 503
         else:
             status = 400
     return render(request, "search/find_owner.html", context, status=status)

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import ngettext
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
@@ -83,4 +84,10 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.action(description="Replay the selected deliveries (the worker sends them again)")
     def replay(self, request, queryset) -> None:
         replays = [services.replay(delivery) for delivery in queryset.select_related("subscription")]
-        self.message_user(request, f"{len(replays)} delivery(ies) will be sent again.", messages.SUCCESS)
+        count = len(replays)
+        self.message_user(
+            request,
+            ngettext("%(count)s delivery will be sent again.", "%(count)s deliveries will be sent again.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .models import Invitation, Membership, Shelter, ShelterAPIKey, WebhookEvent, WebhookSubscription
 from .webhooks import PRIVATE_DESTINATION, is_private_literal
@@ -17,7 +18,7 @@ class ShelterForm(forms.ModelForm):
     class Meta:
         model = Shelter
         fields = ("name", "phone", "email", "address", "stray_hold_days")
-        labels = {"stray_hold_days": "Stray hold (days)"}
+        labels = {"stray_hold_days": _("Stray hold (days)")}
 
     def __init__(self, *args, with_name: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -38,27 +39,27 @@ class InvitationForm(forms.ModelForm):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if Membership.objects.filter(shelter=self.shelter, user__email__iexact=email).exists():
-            raise ValidationError("Someone with this email address already works for this shelter.")
+            raise ValidationError(_("Someone with this email address already works for this shelter."))
         return email
 
 
 class AcceptInvitationForm(forms.Form):
     """A new account for the person invited; the email address is the invitation's."""
 
-    username = forms.CharField(max_length=150)
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+    username = forms.CharField(max_length=150, label=_("Username"))
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
         if get_user_model().objects.filter(username__iexact=username).exists():
-            raise ValidationError("This username is taken. If it is yours, log in first, then open the link again.")
+            raise ValidationError(_("This username is taken. If it is yours, log in first, then open the link again."))
         return username
 
     def clean(self):
         data = super().clean()
         if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         elif data.get("password1"):
             try:
                 password_validation.validate_password(data["password1"])
@@ -71,12 +72,15 @@ class APIKeyForm(forms.ModelForm):
     class Meta:
         model = ShelterAPIKey
         fields = ("name",)
-        help_texts = {"name": "What uses it, e.g. “ASM3 at the front desk”."}
+        labels = {"name": _("Name")}
+        help_texts = {"name": _("What uses it, e.g. “ASM3 at the front desk”.")}
 
 
 class WebhookForm(forms.ModelForm):
-    url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
-    events = forms.MultipleChoiceField(choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple)
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        label=_("Events"), choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
+    )
 
     class Meta:
         model = WebhookSubscription
@@ -86,7 +90,7 @@ class WebhookForm(forms.ModelForm):
         url = self.cleaned_data["url"]
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
-            raise ValidationError("Use an http:// or https:// address.")
+            raise ValidationError(_("Use an http:// or https:// address."))
         # A name is resolved, and its addresses checked, at each delivery; an address literal now.
         if not settings.WEBHOOK_ALLOW_PRIVATE_URLS and is_private_literal(parts.hostname or ""):
             raise ValidationError(PRIVATE_DESTINATION)

@@ -15,6 +15,7 @@ from django.core import signing
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 # The longest hold a shelter may set: a year. Longer is a typo, not a policy.
@@ -41,14 +42,15 @@ class ShelterQuerySet(models.QuerySet):
 
 
 class Shelter(models.Model):
-    name = models.CharField(max_length=200)
-    phone = models.CharField(max_length=40, blank=True)
-    email = models.EmailField(blank=True)
-    address = models.CharField(max_length=300, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
     stray_hold_days = models.PositiveIntegerField(
+        _("stray hold days"),
         default=settings.DEFAULT_STRAY_HOLD_DAYS,
         validators=[MaxValueValidator(MAX_STRAY_HOLD_DAYS)],
-        help_text="Days a found dog is held for its owner by default (0 to 365).",
+        help_text=_("Days a found dog is held for its owner by default (0 to 365)."),
     )
 
     objects = ShelterQuerySet.as_manager()
@@ -64,8 +66,8 @@ class Membership(models.Model):
     """A user works for a shelter, as staff or as its shelter admin."""
 
     class Role(models.TextChoices):
-        STAFF = "staff", "Staff"
-        ADMIN = "admin", "Shelter admin"
+        STAFF = "staff", _("Staff")
+        ADMIN = "admin", _("Shelter admin")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shelter_memberships")
     shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="memberships")
@@ -94,8 +96,8 @@ class Invitation(models.Model):
     """An emailed link that makes whoever opens it a member of the shelter: signed, expiring, single-use."""
 
     shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField()
-    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.STAFF)
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=10, choices=Membership.Role.choices, default=Membership.Role.STAFF)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -142,9 +144,9 @@ class ShelterAPIKey(AbstractAPIKey):
 
 
 class WebhookEvent(models.TextChoices):
-    CANDIDATE_CREATED = "candidate.created", "candidate.created: a likely owner was found for a found dog"
-    CLAIM_RECEIVED = "claim.received", "claim.received: an owner thinks a found dog is theirs"
-    HOLD_EXPIRING = "hold.expiring", "hold.expiring: a found dog's stray hold ends soon"
+    CANDIDATE_CREATED = "candidate.created", _("candidate.created: a likely owner was found for a found dog")
+    CLAIM_RECEIVED = "claim.received", _("claim.received: an owner thinks a found dog is theirs")
+    HOLD_EXPIRING = "hold.expiring", _("hold.expiring: a found dog's stray hold ends soon")
 
 
 def new_webhook_secret() -> str:
@@ -155,7 +157,7 @@ class WebhookSubscription(models.Model):
     """A URL of the shelter's software that hears of some events, each delivery signed with the secret."""
 
     shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="webhooks")
-    url = models.URLField("URL", max_length=500)
+    url = models.URLField(_("URL"), max_length=500)
     events = models.JSONField(default=list)
     # Kept readable (an HMAC needs it), shown to the shelter's admins only.
     secret = models.CharField(max_length=100, default=new_webhook_secret, editable=False)

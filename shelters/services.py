@@ -10,7 +10,9 @@ from django.core import signing
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from worker.mail import queue_email
 
@@ -25,12 +27,12 @@ from .models import (
 )
 from .tasks import deliver_webhook
 
-INVITATION_USED = "This invitation has already been used. Ask the shelter's admin for a new one."
-INVITATION_EXPIRED = "This invitation has expired. Ask the shelter's admin for a new one."
-INVITATION_UNKNOWN = (
+INVITATION_USED = _("This invitation has already been used. Ask the shelter's admin for a new one.")
+INVITATION_EXPIRED = _("This invitation has expired. Ask the shelter's admin for a new one.")
+INVITATION_UNKNOWN = _(
     "This invitation link is not valid (it may have been cancelled). Ask the shelter's admin for a new one."
 )
-LAST_ADMIN = "A shelter keeps at least one shelter admin: make someone else admin first."
+LAST_ADMIN = _("A shelter keeps at least one shelter admin: make someone else admin first.")
 
 
 class InvitationInvalid(Exception):
@@ -55,11 +57,14 @@ def invite(invitation: Invitation, shelter: Shelter, invited_by) -> Invitation:
     with transaction.atomic():
         invitation.save()
         link = f"{settings.SITE_URL}{reverse('shelters:accept', args=[invitation.token])}"
-        body = render_to_string(
-            "shelters/emails/invitation.txt",
-            {"invitation": invitation, "link": link, "days": settings.INVITATION_DAYS},
-        )
-        queue_email(f"Reunite: join {shelter.name}", body, [invitation.email])
+        # The person invited has no language on record yet: the site's.
+        with translation.override(settings.LANGUAGE_CODE):
+            body = render_to_string(
+                "shelters/emails/invitation.txt",
+                {"invitation": invitation, "link": link, "days": settings.INVITATION_DAYS},
+            )
+            subject = gettext("Reunite: join %(shelter)s") % {"shelter": shelter.name}
+        queue_email(subject, body, [invitation.email])
     return invitation
 
 

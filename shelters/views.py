@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
@@ -69,7 +70,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         shelter.refresh_from_db()
         return _settings_page(request, shelter, status=400, shelter_form=form)
     form.save()
-    messages.success(request, "The shelter's contact and hold period are saved.")
+    messages.success(request, _("The shelter's contact and hold period are saved."))
     return redirect("shelters:settings", shelter.pk)
 
 
@@ -81,7 +82,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _settings_page(request, shelter, status=400, invitation_form=form)
     invitation = services.invite(form.save(commit=False), shelter, request.user)
-    messages.success(request, f"An invitation is on its way to {invitation.email}.")
+    messages.success(request, _("An invitation is on its way to %(email)s.") % {"email": invitation.email})
     return redirect("shelters:settings", shelter.pk)
 
 
@@ -91,7 +92,10 @@ def cancel_invitation(request: HttpRequest, pk: int, invitation_pk: int) -> Http
     shelter = _administered(request, pk)
     invitation = get_object_or_404(shelter.invitations.pending(), pk=invitation_pk)
     invitation.delete()
-    messages.success(request, f"The invitation to {invitation.email} is cancelled; its link no longer works.")
+    messages.success(
+        request,
+        _("The invitation to %(email)s is cancelled; its link no longer works.") % {"email": invitation.email},
+    )
     return redirect("shelters:settings", shelter.pk)
 
 
@@ -111,7 +115,10 @@ def _change_member(request: HttpRequest, shelter: Shelter, change: Callable[[], 
 def remove_member(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     shelter = _administered(request, pk)
     membership = get_object_or_404(shelter.memberships.select_related("user"), pk=membership_pk)
-    done = f"{membership.user.get_username()} no longer works for {shelter.name}."
+    done = _("%(user)s no longer works for %(shelter)s.") % {
+        "user": membership.user.get_username(),
+        "shelter": shelter.name,
+    }
     return _change_member(request, shelter, lambda: services.remove_member(membership), done)
 
 
@@ -122,9 +129,12 @@ def change_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
     membership = get_object_or_404(shelter.memberships.select_related("user"), pk=membership_pk)
     role = request.POST.get("role", "")
     if role not in Membership.Role.values:
-        messages.error(request, "Choose staff or shelter admin.")
+        messages.error(request, _("Choose staff or shelter admin."))
         return redirect("shelters:settings", shelter.pk)
-    done = f"{membership.user.get_username()} is now {Membership.Role(role).label.lower()}."
+    done = _("%(user)s is now %(role)s.") % {
+        "user": membership.user.get_username(),
+        "role": Membership.Role(role).label.lower(),
+    }
     return _change_member(request, shelter, lambda: services.set_role(membership, role), done)
 
 
@@ -146,7 +156,11 @@ def revoke_key(request: HttpRequest, pk: int, prefix: str) -> HttpResponse:
     shelter = _administered(request, pk)
     api_key = get_object_or_404(ShelterAPIKey.objects.filter(shelter=shelter, revoked=False), prefix=prefix)
     services.revoke_api_key(api_key)
-    messages.success(request, f"The key “{api_key.name}” ({api_key.prefix}…) is revoked: it no longer works.")
+    messages.success(
+        request,
+        _("The key “%(name)s” (%(prefix)s…) is revoked: it no longer works.")
+        % {"name": api_key.name, "prefix": api_key.prefix},
+    )
     return redirect("shelters:settings", shelter.pk)
 
 
@@ -158,7 +172,11 @@ def add_webhook(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _settings_page(request, shelter, status=400, webhook_form=form)
     webhook = services.subscribe(form.save(commit=False), shelter, request.user)
-    messages.success(request, f"{webhook.url} will hear of {', '.join(webhook.events)}. Its signing secret is below.")
+    messages.success(
+        request,
+        _("%(url)s will hear of %(events)s. Its signing secret is below.")
+        % {"url": webhook.url, "events": ", ".join(webhook.events)},
+    )
     return redirect("shelters:settings", shelter.pk)
 
 
@@ -168,7 +186,7 @@ def delete_webhook(request: HttpRequest, pk: int, webhook_pk: int) -> HttpRespon
     shelter = _administered(request, pk)
     webhook = get_object_or_404(WebhookSubscription.objects.filter(shelter=shelter), pk=webhook_pk)
     webhook.delete()
-    messages.success(request, f"{webhook.url} will hear nothing more.")
+    messages.success(request, _("%(url)s will hear nothing more.") % {"url": webhook.url})
     return redirect("shelters:settings", shelter.pk)
 
 
@@ -190,7 +208,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         except services.InvitationInvalid as exc:
             return render(request, "shelters/invitation_invalid.html", {"message": str(exc)}, status=410)
-        messages.success(request, f"Welcome to {invitation.shelter.name}.")
+        messages.success(request, _("Welcome to %(shelter)s.") % {"shelter": invitation.shelter.name})
         return redirect("reunions:dashboard")
     status = 400 if request.method == "POST" else 200
     return render(request, "shelters/accept.html", {"invitation": invitation, "form": form}, status=status)
@@ -205,7 +223,7 @@ def acting_for(request: HttpRequest) -> HttpResponse:
         raise Http404("No such shelter.")
     shelter = get_object_or_404(Shelter.objects.for_member(request.user), pk=int(choice))
     act_for(request, shelter)
-    messages.success(request, f"You are acting for {shelter.name}.")
+    messages.success(request, _("You are acting for %(shelter)s.") % {"shelter": shelter.name})
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = "/"

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from .models import WebhookDelivery, WebhookSubscription
 
 SIGNATURE_HEADER = "Reunite-Signature"
-PRIVATE_DESTINATION = "Webhooks cannot go to private, loopback or link-local addresses."
+PRIVATE_DESTINATION = _("Webhooks cannot go to private, loopback or link-local addresses.")
 USER_AGENT = "Reunite-Webhooks/1"
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from .models import Heartbeat, QueuedTask
 
@@ -23,7 +24,16 @@ class QueuedTaskAdmin(admin.ModelAdmin):
         count = queryset.update(
             status=QueuedTask.Status.READY, run_after=timezone.now(), attempts=0, locked_until=None, locked_by=""
         )
-        self.message_user(request, f"{count} task(s) will run at the worker's next pass.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)s task will run at the worker's next pass.",
+                "%(count)s tasks will run at the worker's next pass.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Heartbeat)

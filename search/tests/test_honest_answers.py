@@ -142,4 +142,4 @@ def test_the_labels_come_in_three_bands(settings):
         Strength.UNLIKELY,
     ]
     assert limits.strength(0.1, microchip=True) == Strength.CERTAIN
-    assert re.fullmatch(r"[A-Z][a-z ]+", Strength.POSSIBLE.label)
+    assert re.fullmatch(r"[A-Z][a-z ]+", str(Strength.POSSIBLE.label))

@@ -3,7 +3,10 @@
 // server fills the same empty fields from the same EXIF, with or without this script.
 (() => {
   "use strict";
-  const t = (text) => (window.gettext ? window.gettext(text) : text);
+  // The catalogue served at /jsi18n/ (base.html loads it first); without it, English.
+  const gettext = window.gettext || ((text) => text);
+  const interpolate =
+    window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, key) => String(values[key])));
   const HEAD_BYTES = 256 * 1024; // EXIF sits in the first segment of a JPEG
 
   const ascii = (view, offset, length) => {
@@ -103,14 +106,16 @@
       const facts = exifFacts(await file.slice(0, HEAD_BYTES).arrayBuffer());
       if (!facts || (!facts.taken && facts.latitude === undefined)) return;
       const filled = [];
-      if (fillEmpty(form, "found_at", localInput(facts.taken))) filled.push(t("the date"));
+      if (fillEmpty(form, "found_at", localInput(facts.taken))) filled.push(gettext("the date"));
       if (facts.latitude !== undefined && fillEmpty(form, "latitude", facts.latitude.toFixed(6))) {
         fillEmpty(form, "longitude", facts.longitude.toFixed(6));
-        filled.push(t("the place"));
+        filled.push(gettext("the place"));
       }
       output.textContent = filled.length
-        ? `${t("Filled in from the photo:")} ${filled.join(" · ")}. ${t("Check them before you record the dog.")}`
-        : t("The photo knows when or where it was taken; the fields you typed are kept.");
+        ? interpolate(gettext("Filled in from the photo: %(fields)s. Check them before you record the dog."), {
+            fields: filled.join(" · "),
+          }, true)
+        : gettext("The photo knows when or where it was taken; the fields you typed are kept.");
     });
   });
 })();

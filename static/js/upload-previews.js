@@ -6,6 +6,11 @@
 // form from being sent: the server checks every file itself, with or without this script.
 (() => {
   "use strict";
+  // The catalogue served at /jsi18n/ (base.html loads it first); without it, English.
+  const gettext = window.gettext || ((text) => text);
+  const ngettext = window.ngettext || ((singular, plural, count) => (count === 1 ? singular : plural));
+  const interpolate =
+    window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, key) => String(values[key])));
 
   // Browsers other than Safari cannot draw HEIC/HEIF or TIFF, which the server accepts.
   const NO_PREVIEW_FORMATS = /\.(heic|heif|tiff?)$/i;
@@ -15,7 +20,7 @@
     const fmt = (value) => value.toFixed(1).replace(/\.0$/, "");
     if (n >= 1024 * 1024) return `${fmt(n / (1024 * 1024))} MB`;
     if (n >= 1024) return `${fmt(n / 1024)} KB`;
-    return `${n} bytes`;
+    return interpolate(ngettext("%(count)s byte", "%(count)s bytes", n), { count: n }, true);
   };
 
   const element = (tag, className, text) => {
@@ -71,10 +76,14 @@
       image.addEventListener("load", () => revoke(url), { once: true });
       image.addEventListener("error", () => {
         revoke(url);
-        const placeholder = element("span", "upload-placeholder", "No preview");
+        const placeholder = element("span", "upload-placeholder", gettext("No preview"));
         image.replaceWith(placeholder);
         if (!NO_PREVIEW_FORMATS.test(file.name)) {
-          problem(item, "Not an image", `${file.name} could not be opened as an image and will be refused.`);
+          problem(
+            item,
+            gettext("Not an image"),
+            interpolate(gettext("%(name)s could not be opened as an image and will be refused."), { name: file.name }, true),
+          );
         }
       });
       image.src = url;
@@ -87,21 +96,39 @@
       notes.replaceChildren();
       const files = Array.from(input.files || []);
       if (files.length > maxFiles) {
-        note(`You chose ${files.length} files; at most ${maxFiles} can be uploaded at a time.`);
+        note(
+          interpolate(
+            ngettext(
+              "You chose %(count)s file; at most %(max)s can be uploaded at a time.",
+              "You chose %(count)s files; at most %(max)s can be uploaded at a time.",
+              files.length,
+            ),
+            { count: files.length, max: maxFiles },
+            true,
+          ),
+        );
       }
       for (const file of files) {
         const item = element("li", "upload-item");
         const name = element("span", "upload-name", file.name);
         const size = element("span", "upload-size", formatBytes(file.size));
         if (!accepts(input, file)) {
-          item.append(element("span", "upload-placeholder", "No preview"), name, size);
-          problem(item, "Not an image", `${file.name} is not a photo this form accepts and will be refused.`);
-        } else if (file.size > maxBytes) {
-          item.append(element("span", "upload-placeholder", "No preview"), name, size);
+          item.append(element("span", "upload-placeholder", gettext("No preview")), name, size);
           problem(
             item,
-            "Too large",
-            `${file.name} is ${formatBytes(file.size)}, over the ${formatBytes(maxBytes)} limit for a photo, and will be refused.`,
+            gettext("Not an image"),
+            interpolate(gettext("%(name)s is not a photo this form accepts and will be refused."), { name: file.name }, true),
+          );
+        } else if (file.size > maxBytes) {
+          item.append(element("span", "upload-placeholder", gettext("No preview")), name, size);
+          problem(
+            item,
+            gettext("Too large"),
+            interpolate(
+              gettext("%(name)s is %(size)s, over the %(limit)s limit for a photo, and will be refused."),
+              { name: file.name, size: formatBytes(file.size), limit: formatBytes(maxBytes) },
+              true,
+            ),
           );
         } else {
           item.append(thumbnail(item, file), name, size);

@@ -32,7 +32,7 @@ BLOCKING = {"serious", "critical"}
 
 # Addresses that are not pages: files, redirects and POST-only actions.
 NOT_PAGES = {
-    "logout", "send_verification", "download_data", "health", "set_language", None,
+    "logout", "send_verification", "download_data", "health", "set_language", "javascript-catalog", None,
     "dogs:contact", "dogs:photo_add", "dogs:photo_image", "dogs:photo_thumbnail", "dogs:photo_display",
     "reunions:review", "reunions:found_photo", "reunions:lost_home",
     "reunions:claim_found_photo", "reunions:claim_owner_photo", "reunions:claim_resolve",

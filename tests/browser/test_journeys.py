@@ -53,7 +53,7 @@ def sign_up_and_register_rex(page: Page, photos: list[Path], *, screenshots: boo
 def test_it_lets_an_owner_sign_up_and_register_a_dog_with_two_photos(page, tmp_path):
     sign_up_and_register_rex(page, [photo_file(tmp_path, 11), photo_file(tmp_path, 12)], screenshots=True)
 
-    expect(page.get_by_role("status")).to_contain_text("Rex is registered with 2 photo(s).")
+    expect(page.get_by_role("status")).to_contain_text("Rex is registered with 2 photos.")
     # The page answers before the photos are embedded: that is the background worker's job.
     expect(page.get_by_text("Not searchable yet")).to_have_count(2)
     drain()

@@ -44,7 +44,7 @@ def test_it_shows_the_chosen_photos_and_a_note_on_a_text_file_before_registering
 
     field(page, "Name").fill("Biscuit")
     page.get_by_role("button", name="Register").click()
-    expect(page.get_by_role("status")).to_contain_text("Biscuit is registered with 2 photo(s).")
+    expect(page.get_by_role("status")).to_contain_text("Biscuit is registered with 2 photos.")
     assert Dog.objects.get().photos.count() == 2
 
 
