@@ -82,6 +82,10 @@ class PhotosField(forms.FileField):
 
     widget = MultipleFileInput
 
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label", _("Photos"))
+        super().__init__(*args, **kwargs)
+
     def clean(self, data, initial=None):
         uploads = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
         if not uploads:

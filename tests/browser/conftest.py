@@ -45,8 +45,10 @@ def new_page(browser, live_server, request):
     """Open pages in fresh contexts (separate cookies: one per user) on the live server."""
     contexts = []
 
-    def open_page():
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    def open_page(**options):
+        """`options` go to the browser context: `locale="es-ES"` (Accept-Language), `viewport`, …"""
+        options = {"viewport": {"width": 1280, "height": 800}, **options}
+        context = browser.new_context(base_url=live_server.url, **options)
         context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         contexts.append(context)

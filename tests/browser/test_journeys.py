@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,33 +21,44 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ADA = {"username": "ada", "name": "Ada Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0011"}
 
 
-def sign_up_and_register_rex(page: Page, photos: list[Path], *, screenshots: bool = False) -> None:
+def english(text: str) -> str:
+    return text
+
+
+def sign_up_and_register_rex(
+    page: Page, photos: list[Path], *, screenshots: bool = False, words: Callable[[str], str] = english
+) -> None:
+    """Sign Ada up and register Rex; `words` gives what the labels say in the page's language."""
     page.goto("/")
     if screenshots:
         screenshot(page, "home")
-    nav(page, "Sign up")
-    expect(page.get_by_role("heading", name="Create your owner account")).to_be_visible()
-    field(page, "Username").fill(ADA["username"])
-    field(page, "Your name").fill(ADA["name"])
-    field(page, "Email").fill(ADA["email"])
-    field(page, "Phone").fill(ADA["phone"])
-    field(page, "City or address").fill("London")
-    field(page, "Password").fill(PASSWORD)
-    field(page, "Password confirmation").fill(PASSWORD)
+    nav(page, words("Sign up"))
+    expect(page.get_by_role("heading", name=words("Create your owner account"))).to_be_visible()
+    field(page, words("Username")).fill(ADA["username"])
+    field(page, words("Your name")).fill(ADA["name"])
+    field(page, words("Email")).fill(ADA["email"])
+    field(page, words("Phone")).fill(ADA["phone"])
+    field(page, words("City or address")).fill("London")
+    field(page, words("Password")).fill(PASSWORD)
+    field(page, words("Password confirmation")).fill(PASSWORD)
     if screenshots:
         screenshot(page, "signup")
-    page.get_by_role("button", name="Sign up").click()
+    page.get_by_role("button", name=words("Sign up")).click()
 
-    expect(page.get_by_role("heading", name="Register a dog")).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("Welcome to Reunite!")
-    field(page, "Name").fill("Rex")
-    field(page, "Breed").fill("Border Collie")
-    field(page, "Sex").select_option(label="Male")
-    field(page, "Photos").set_input_files(photos)
+    expect(page.get_by_role("heading", name=words("Register a dog"))).to_be_visible()
+    welcome = words(
+        "Welcome to Reunite! Register your dog so shelters can find you. We sent a link to %(email)s: "
+        "open it so that alerts about found dogs can reach you."
+    )
+    expect(page.get_by_role("status")).to_contain_text(welcome % {"email": ADA["email"]})
+    field(page, words("Name")).fill("Rex")
+    field(page, words("Breed")).fill("Border Collie")
+    field(page, words("Sex")).select_option(label=words("Male"))
+    field(page, words("Photos")).set_input_files(photos)
     if screenshots:
         expect_images_shown(page, ".upload-previews img", len(photos))
         screenshot(page, "register-previews")
-    page.get_by_role("button", name="Register").click()
+    page.get_by_role("button", name=words("Register")).click()
     expect(page.get_by_role("heading", name="Rex", exact=True)).to_be_visible()
 
 

@@ -34,7 +34,7 @@ def expect_images_shown(page: Page, selector: str, count: int) -> None:
 
 def nav(page: Page, name: str) -> None:
     """Follow a link of the main navigation, opening the phone menu and its group as a person would."""
-    main = page.get_by_role("navigation", name="Main")
+    main = page.locator("nav.site-nav")  # (its accessible name is in the page's language)
     link = main.get_by_role("link", name=name, exact=True)
     if not link.is_visible():
         toggle = page.locator("details.nav-toggle")
