@@ -67,4 +67,8 @@ messages: install
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-ci: lint migrations-check test test-postgres
+# CI: lint, the migrations check, the README's test command, then the suite again on PostgreSQL
+# without the browser and Elasticsearch tests (they test the pages and the index, which do not
+# change with the database, and ran on SQLite just before).
+ci: lint migrations-check test
+	$(BIN)/python -m tests.support.postgres_server run -- $(BIN)/python -m pytest -m "not browser and not elasticsearch" $(PYTEST_ARGS)
