@@ -208,7 +208,7 @@ class Clients:
         start = time.monotonic()
         try:
             response = pool.request("POST", path, body=body, headers=headers, redirect=False, retries=False)
-            ok = response.status == expected and (kind != "search" or b"Top matches" in response.data)
+            ok = response.status == expected and (kind != "search" or b'class="card result' in response.data)
             detail = "" if ok else f"HTTP {response.status}: {response.data[:200]!r}"
         except Exception as exc:  # noqa: BLE001 - a failed request is a figure, not a crash
             ok, detail = False, f"{type(exc).__name__}: {exc}"
