@@ -226,6 +226,11 @@ EMBEDDING_PRECISION_CACHE = env(
     "EMBEDDING_PRECISION_CACHE",
     str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "reunite" / "embedding-precision.json"),
 )
+# Which views of a photo are embedded (search/embeddings/recipe.py): "whole", "flip", "crop",
+# "crop+flip", "whole+crop", "whole+crop+flip". Part of the model version: change it with
+# `manage.py change_model`. "whole": the only recipe the background set's numbers did not beat
+# without costing the darknet set (README, "Finding the dog in the photo").
+EMBEDDING_RECIPE = env("EMBEDDING_RECIPE", "whole")
 # Load the model as a worker starts, not on its first request. shelter/gunicorn.conf.py turns it on.
 EMBEDDING_WARM_START = envbool("EMBEDDING_WARM_START", False)
 

@@ -16,6 +16,7 @@ from django.conf import settings
 
 from . import ModelUnavailable, inference_context
 from .encoder import Forward, SquareImageEncoder
+from .localise import EfficientNetLocaliser
 from .pixels import SquareInput
 
 ARCHITECTURE = "efficientnet-lite0"
@@ -67,6 +68,7 @@ class EfficientNetLite0Encoder(SquareImageEncoder):
         model = model.eval().to(memory_format=torch.channels_last)
         self.batch_size = max(1, settings.EMBEDDING_BATCH_SIZE)
         self.settle_precision(precision, self.name, lambda name: _forward(model, name))
+        self._localiser = EfficientNetLocaliser(model, PIXEL_MEAN, PIXEL_STD)
 
 
 def _forward(model, precision: str) -> Forward:
