@@ -106,7 +106,12 @@ def _build_encoder(kind: str, clip_model: str, precision_setting: str, recipe: s
     if recipe not in RECIPES:
         raise ModelUnavailable(f"Unknown EMBEDDING_RECIPE {recipe!r}. Use one of: {', '.join(RECIPES)}.")
     encoder = _build_model(kind, clip_model, precision_setting)
-    return encoder if recipe == DEFAULT_RECIPE else RecipeEncoder(encoder, recipe)
+    if recipe == DEFAULT_RECIPE:
+        return encoder
+    try:
+        return RecipeEncoder(encoder, recipe)
+    except ValueError as exc:
+        raise ModelUnavailable(f"EMBEDDING_RECIPE={recipe}: {exc}. Use another recipe or EMBEDDING_MODEL.") from exc
 
 
 def _build_model(kind: str, clip_model: str, precision_setting: str) -> Encoder:

@@ -19,6 +19,7 @@ margin. When the evidence is weak the photo stays whole and the result says so
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,13 +102,32 @@ class EfficientNetLocaliser:
 
     side = 224
 
-    def __init__(self, model, pixel_mean: float, pixel_std: float) -> None:
+    def __init__(self, model, pixel_mean: float, pixel_std: float, *, precision: str = "float32") -> None:
         self.model = model
+        self.bfloat16 = precision == "bfloat16"  # the precision the embeddings are computed in
         self.weights = model._fc.weight.detach().float()
         self.bias = model._fc.bias.detach().float()
         self.mean, self.std = pixel_mean, pixel_std
 
     def __call__(self, image: Image.Image) -> Localisation:
+        return self.look(image)[0]
+
+    def pooled(self, image: Image.Image) -> np.ndarray:
+        """The average of the feature map over the dog's box (over all of it when no dog is found).
+
+        The `pool` recipe's embedding: one pass at the localiser's size gives both the box and
+        the vector, instead of a second pass over a crop.
+        """
+        found, features = self.look(image)
+        _, rows, cols = features.shape
+        width, height = image.size
+        left, top, right, bottom = found.box
+        c0, r0 = min(cols - 1, int(left / width * cols)), min(rows - 1, int(top / height * rows))
+        c1, r1 = max(c0 + 1, math.ceil(right / width * cols)), max(r0 + 1, math.ceil(bottom / height * rows))
+        return features[:, r0:r1, c0:c1].mean(axis=(1, 2))
+
+    def look(self, image: Image.Image) -> tuple[Localisation, np.ndarray]:
+        """(where the dog is, the (1280, rows, cols) float32 feature map of the whole photo)."""
         import torch
 
         width, height = image.size
@@ -117,8 +137,10 @@ class EfficientNetLocaliser:
         rgb = image.convert("RGB") if image.mode != "RGB" else image
         pixels = np.asarray(rgb.resize((input_w, input_h), Image.Resampling.BICUBIC), dtype=np.float32)
         tensor = torch.from_numpy((pixels - self.mean) / self.std).permute(2, 0, 1)[None]
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bfloat16):
+            features = self.model.extract_features(tensor.contiguous(memory_format=torch.channels_last))
         with torch.inference_mode():
-            features = self.model.extract_features(tensor.contiguous(memory_format=torch.channels_last))[0].float()
+            features = features[0].float()
             dog_weights = self.weights[DOG_CLASSES]
             # Each cell's own class probabilities: how sure the classifier would be of a dog there.
             cells = torch.einsum("kc,chw->khw", self.weights, features) + self.bias[:, None, None]
@@ -128,8 +150,8 @@ class EfficientNetLocaliser:
             heat = torch.einsum("k,kc,chw->hw", dog_probs / dog_probs.sum(), dog_weights, features)
         peak = float(cell_dog.max())
         if peak < EFFICIENTNET_MIN_DOG_PROBABILITY:
-            return whole(image, peak)
-        return Localisation(box_from_map(heat.numpy(), image.size), True, peak)
+            return whole(image, peak), features.numpy()
+        return Localisation(box_from_map(heat.numpy(), image.size), True, peak), features.numpy()
 
 
 class ClipLocaliser:

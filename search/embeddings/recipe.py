@@ -5,6 +5,11 @@
   it finds none.
 - `flip` added to either: a horizontally mirrored copy of each view, averaged in.
 - `whole+crop`: the whole photo and the crop, averaged.
+- `pool` (EfficientNet-Lite0 only): one pass over the whole photo (shorter side 224, not
+  centre-cropped) gives both the dog's box and the feature map; the vector is the map's
+  average over the box (over all of it when no dog is found). No second pass, so it costs
+  little more than `whole` (BENCHMARKS.md). It runs where the photo is decoded (`pixels`),
+  the model pass included: there is no fixed-size input to batch.
 
 The recipe is part of the model version stored beside every embedding (`active_model_name()`),
 so changing it means `manage.py change_model`, which re-embeds every photo while the old vectors
@@ -20,7 +25,7 @@ from PIL import Image
 
 from .localise import Localisation, square_around
 
-RECIPES = ("whole", "flip", "crop", "crop+flip", "whole+crop", "whole+crop+flip")
+RECIPES = ("whole", "flip", "crop", "crop+flip", "whole+crop", "whole+crop+flip", "pool")
 DEFAULT_RECIPE = "whole"
 
 
@@ -34,6 +39,8 @@ class RecipeEncoder:
     def __init__(self, inner, recipe: str) -> None:
         if recipe not in RECIPES:
             raise ValueError(f"unknown recipe {recipe!r}")
+        if recipe == "pool" and not hasattr(inner, "pooled"):
+            raise ValueError(f"the pool recipe needs EfficientNet-Lite0's feature map, not {inner.name}")
         self.inner, self.recipe = inner, recipe
         parts = recipe.split("+")
         self.whole_view = "whole" in parts or parts == ["flip"]
@@ -52,7 +59,12 @@ class RecipeEncoder:
         return self.inner.localise(image)
 
     def pixels(self, image: Image.Image) -> np.ndarray:
-        """(views, side, side, 3) uint8; runs the localiser (a model pass) when the recipe crops."""
+        """(views, side, side, 3) uint8; runs the localiser (a model pass) when the recipe crops.
+
+        For `pool`, the photo's (1, d) float32 vector itself.
+        """
+        if self.recipe == "pool":
+            return self.inner.pooled(image)[None].astype(np.float32)
         views = []
         if self.whole_view:
             views.append(self.inner.pixels(image))
@@ -68,7 +80,11 @@ class RecipeEncoder:
         if not len(pixels):
             return np.zeros((0, self.dimension), dtype=np.float32)
         counts = [len(stack) for stack in pixels]
-        flat = self.inner.encode_pixels([view for stack in pixels for view in stack])
+        if self.recipe == "pool":
+            flat = np.concatenate(pixels)
+        else:
+            flat = self.inner.encode_pixels([view for stack in pixels for view in stack])
+        flat = flat / np.maximum(np.linalg.norm(flat, axis=1, keepdims=True), 1e-12)
         rows, start = [], 0
         for count in counts:
             rows.append(flat[start : start + count].mean(axis=0))
