@@ -228,9 +228,9 @@ EMBEDDING_PRECISION_CACHE = env(
 )
 # Which views of a photo are embedded (search/embeddings/recipe.py): "whole", "flip", "crop",
 # "crop+flip", "whole+crop", "whole+crop+flip". Part of the model version: change it with
-# `manage.py change_model`. "pool" (EfficientNet-Lite0 only) beats "whole" on the background
-# set without losing on darknet's, but costs 1.6x per upload against a 1.5x budget, so "whole"
-# stays the default (README, "Finding the dog in the photo").
+# `manage.py change_model`. "pool" (EfficientNet-Lite0 only) beats "whole" on the background set,
+# loses nothing on darknet's and costs 1.31x per upload; "whole" stays the default until a
+# per-model default exists (README, "Finding the dog in the photo").
 EMBEDDING_RECIPE = env("EMBEDDING_RECIPE", "whole")
 # Load the model as a worker starts, not on its first request. shelter/gunicorn.conf.py turns it on.
 EMBEDDING_WARM_START = envbool("EMBEDDING_WARM_START", False)
