@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.checks import Error, register
 from django.utils.module_loading import import_string
 
-from .embeddings import PRECISIONS
+from .embeddings import PRECISIONS, RECIPES
 
 MODELS = ("clip", "efficientnet-lite0")
 
@@ -43,6 +43,15 @@ def check_embedding_model(app_configs, **kwargs) -> list[Error]:
                 f"EMBEDDING_PRECISION {settings.EMBEDDING_PRECISION!r} is not a precision.",
                 hint=f"Use one of: {', '.join(PRECISIONS)}.",
                 id="search.E003",
+            )
+        )
+    recipe = settings.EMBEDDING_RECIPE
+    if recipe not in RECIPES or (recipe == "pool" and settings.EMBEDDING_MODEL != "efficientnet-lite0"):
+        errors.append(
+            Error(
+                f"EMBEDDING_RECIPE {recipe!r} cannot be used with EMBEDDING_MODEL {settings.EMBEDDING_MODEL!r}.",
+                hint=f"Use one of: {', '.join(RECIPES)} ('pool' needs efficientnet-lite0).",
+                id="search.E005",
             )
         )
     return errors

@@ -22,6 +22,8 @@ def test_the_default_configuration_passes():
         ("SEARCH_BACKEND", "search.backends.nowhere.Index", "search.E001"),
         ("EMBEDDING_MODEL", "clipp", "search.E002"),
         ("EMBEDDING_PRECISION", "fp8", "search.E003"),
+        ("EMBEDDING_RECIPE", "zoom", "search.E005"),
+        ("EMBEDDING_RECIPE", "pool", "search.E005"),  # the default model is CLIP
         ("MATCH_THRESHOLD", 1.5, "search.E004"),
         ("MATCH_THRESHOLD", -2.0, "search.E004"),
         ("MATCH_POSSIBLE_THRESHOLD", 7.0, "search.E004"),

@@ -23,9 +23,11 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
+from .localise import Localisation as Localisation
 from .pipeline import PhotoLoader as PhotoLoader
 from .pipeline import embed_in_order as embed_in_order
 from .precision import PRECISIONS, PrecisionChoice
+from .recipe import DEFAULT_RECIPE, RECIPES, RecipeEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,8 @@ class Encoder(Protocol):
 
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray: ...
 
+    def localise(self, image: Image.Image) -> Localisation: ...
+
 
 @dataclass(frozen=True)
 class ModelStatus:
@@ -73,29 +77,44 @@ class ModelStatus:
 
 
 _lock = threading.Lock()
-_loaded: tuple[tuple[str, str, str], Encoder] | None = None  # one tuple, so readers never see half a swap
+_loaded: tuple[tuple[str, str, str, str], Encoder] | None = None  # one tuple, so readers never see half a swap
 _loading = False
 _warming = threading.Event()
 _last_error = ""  # the detail of the last failed load
-_failed_key: tuple[str, str, str] | None = None
+_failed_key: tuple[str, str, str, str] | None = None
 _failures = 0
 _retry_at = 0.0
 _monotonic = time.monotonic
 
 
-def _configured_key() -> tuple[str, str, str]:
-    return (settings.EMBEDDING_MODEL, settings.CLIP_MODEL, settings.EMBEDDING_PRECISION)
+def _configured_key() -> tuple[str, str, str, str]:
+    return (settings.EMBEDDING_MODEL, settings.CLIP_MODEL, settings.EMBEDDING_PRECISION, settings.EMBEDDING_RECIPE)
 
 
 def active_model_name() -> str:
-    """The name stored beside every embedding, known without loading the model."""
-    kind, clip_model, _ = _configured_key()
-    if kind == "clip":
-        return clip_model
-    return kind
+    """The name stored beside every embedding, known without loading the model.
+
+    It is the model's version: the model, and the recipe (EMBEDDING_RECIPE) after an "@" unless it
+    is "whole", so vectors made another way are never compared and `change_model` re-embeds.
+    """
+    kind, clip_model, _, recipe = _configured_key()
+    name = clip_model if kind == "clip" else kind
+    return name if recipe == DEFAULT_RECIPE else f"{name}@{recipe}"
 
 
-def _build_encoder(kind: str, clip_model: str, precision_setting: str) -> Encoder:
+def _build_encoder(kind: str, clip_model: str, precision_setting: str, recipe: str) -> Encoder:
+    if recipe not in RECIPES:
+        raise ModelUnavailable(f"Unknown EMBEDDING_RECIPE {recipe!r}. Use one of: {', '.join(RECIPES)}.")
+    encoder = _build_model(kind, clip_model, precision_setting)
+    if recipe == DEFAULT_RECIPE:
+        return encoder
+    try:
+        return RecipeEncoder(encoder, recipe)
+    except ValueError as exc:
+        raise ModelUnavailable(f"EMBEDDING_RECIPE={recipe}: {exc}. Use another recipe or EMBEDDING_MODEL.") from exc
+
+
+def _build_model(kind: str, clip_model: str, precision_setting: str) -> Encoder:
     _check_precision(precision_setting)
     if settings.TORCH_THREADS:
         import torch
@@ -154,7 +173,7 @@ def get_encoder() -> Encoder:
         return _loaded[1]
 
 
-def _load(key: tuple[str, str, str]) -> None:
+def _load(key: tuple[str, str, str, str]) -> None:
     global _loaded, _loading, _last_error, _failed_key, _failures
     if _failed_key == key and _monotonic() < _retry_at:
         raise ModelUnavailable(_last_error)
@@ -181,7 +200,7 @@ def _load(key: tuple[str, str, str]) -> None:
     )
 
 
-def _remember_failure(key: tuple[str, str, str], detail: str) -> None:
+def _remember_failure(key: tuple[str, str, str, str], detail: str) -> None:
     global _last_error, _failed_key, _failures, _retry_at
     _failures = _failures + 1 if _failed_key == key else 1
     _failed_key, _last_error = key, detail
@@ -220,7 +239,7 @@ def download_model(*, dry_run: bool = False) -> str:
     The app itself loads from disk only (`manage.py download_model` calls this at deploy), so
     no request ever waits for the hub. Raises ModelUnavailable when the files cannot be fetched.
     """
-    kind, clip_model, _ = _configured_key()
+    kind, clip_model, _, _ = _configured_key()
     if kind != "clip":
         return f"{active_model_name()} comes with Reunite's requirements: nothing to download."
     from . import clip
@@ -275,3 +294,8 @@ def embed_images(images: Sequence[Image.Image]) -> np.ndarray:
 
 def embed_image(image: Image.Image) -> np.ndarray:
     return embed_images([image])[0]
+
+
+def find_dog(image: Image.Image) -> Localisation:
+    """Where the configured model sees a dog in an upright photo (localise.py); loads the model."""
+    return get_encoder().localise(image)

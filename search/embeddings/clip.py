@@ -5,7 +5,7 @@ settings; photos then go straight to the vision tower: our own crop-and-normalis
 (`pixels.SquareInput`, the same pixels as `CLIPImageProcessor`) and
 `visual_projection(vision_model(pixels).pooler_output)`, which is what
 `SentenceTransformer.encode` computes for an image (`search/tests/test_pixels.py`
-checks both against it). The text tower is never used and is dropped after loading.
+checks both against it). The text tower embeds one prompt for the localiser (localise.py) and is dropped after loading.
 
 Loading never downloads: `manage.py download_model` does that ahead of time, so a
 request never waits minutes for the hub (and its retries) when it is unreachable.
@@ -25,6 +25,7 @@ from PIL import Image
 
 from . import ModelUnavailable
 from .encoder import Forward, SquareImageEncoder
+from .localise import CLIP_PROMPT, ClipLocaliser
 from .pixels import SquareInput
 
 OFFLINE_HELP = (
@@ -103,6 +104,10 @@ class ClipEncoder(SquareImageEncoder):
         self.batch_size = max(1, settings.EMBEDDING_BATCH_SIZE)
         self.dimension = int(clip.visual_projection.out_features)
         tower = _VisionTower(clip.vision_model, clip.visual_projection).eval().requires_grad_(False)
+        # The text tower's one use: the embedding of "a photo of a dog" that the localiser compares
+        # patches with. The float32 tower stays for the localiser (a memory map of the model file).
+        text = model.encode([CLIP_PROMPT], convert_to_numpy=True)[0]
+        self._localiser = ClipLocaliser(tower.vision_model, tower.projection, text, self.input)
         del model, clip
         self.settle_precision(precision, model_name_or_path, functools.partial(_forward, tower))
         del tower

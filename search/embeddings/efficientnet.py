@@ -12,10 +12,12 @@ ImageNet classifier reads. That is not CLIP: similarities run higher and the
 
 from __future__ import annotations
 
+import numpy as np
 from django.conf import settings
 
 from . import ModelUnavailable, inference_context
 from .encoder import Forward, SquareImageEncoder
+from .localise import EfficientNetLocaliser
 from .pixels import SquareInput
 
 ARCHITECTURE = "efficientnet-lite0"
@@ -67,6 +69,11 @@ class EfficientNetLite0Encoder(SquareImageEncoder):
         model = model.eval().to(memory_format=torch.channels_last)
         self.batch_size = max(1, settings.EMBEDDING_BATCH_SIZE)
         self.settle_precision(precision, self.name, lambda name: _forward(model, name))
+        self._localiser = EfficientNetLocaliser(model, PIXEL_MEAN, PIXEL_STD, precision=self.precision)
+
+    def pooled(self, image) -> np.ndarray:
+        """The `pool` recipe's vector (not normalised): features averaged over the dog's box, one pass."""
+        return self._localiser.pooled(image)
 
 
 def _forward(model, precision: str) -> Forward:

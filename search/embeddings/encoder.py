@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 from . import precision as precisions
+from .localise import Localisation, whole
 from .pixels import SquareInput
 
 # A batch of normalised pixels in, (n, d) float32 features out, in inference mode.
@@ -26,6 +27,8 @@ class SquareImageEncoder:
     batch_size: int
     precision_choice: precisions.PrecisionChoice
     _forward: Forward
+    # Finds the dog (localise.py); None for a model that cannot.
+    _localiser: Callable[[Image.Image], Localisation] | None = None
 
     @property
     def precision(self) -> str:
@@ -51,6 +54,10 @@ class SquareImageEncoder:
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
         """(n, d) float32, L2-normalised rows; images must already be upright."""
         return self.encode_pixels([self.pixels(image) for image in images])
+
+    def localise(self, image: Image.Image) -> Localisation:
+        """Where the model sees a dog in an upright photo; the whole photo, found=False, when it sees none."""
+        return self._localiser(image) if self._localiser is not None else whole(image)
 
     def settle_precision(self, setting: str, model_id: str, build: Callable[[str], Forward]) -> None:
         """Choose the precision (EMBEDDING_PRECISION, measured for "auto") and keep only that forward."""

@@ -14,7 +14,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from PIL import Image
 
-from search import embeddings, evaluation
+from search import embeddings, evaluation, sample_sets
 from tests.support.photos import make_image
 from tests.support.sample_photos import sample_photos, variants
 
@@ -267,3 +267,57 @@ def test_the_label_thresholds_meet_at_the_equal_error_point_when_the_scores_do_n
     likely, possible = evaluation.label_thresholds(same, different, eer_threshold)
 
     assert possible <= eer_threshold <= likely and likely - possible <= 0.002, "no band without an overlap"
+
+
+# -- the proxy sets (search/sample_sets.py) -----------------------------------------------------
+
+
+def test_the_darknet_set_is_built_the_same_twice(tmp_path):
+    first = sample_sets.build("darknet", tmp_path / "a")
+    second = sample_sets.build("darknet", tmp_path / "b")
+
+    assert len(list(first.rglob("*.jpg"))) == 28
+    assert sample_sets.fingerprint(first) == sample_sets.fingerprint(second)
+
+
+def test_it_compares_recipes_side_by_side_on_the_darknet_set(reset_model):
+    stdout = io.StringIO()
+
+    call_command(
+        "evaluate_matching",
+        "--set=darknet",
+        "--model=efficientnet-lite0",
+        "--recipe=whole,crop+flip",
+        stdout=stdout,
+        stderr=io.StringIO(),
+        verbosity=0,
+    )
+
+    text = stdout.getvalue()
+    assert "Set: darknet" in text and "not shelter photos" in text
+    assert "Photos: 28 of 7 identities" in text
+    rows = [line.split() for line in text.splitlines() if line.startswith("efficientnet-lite0")]
+    assert [row[0] for row in rows] == ["efficientnet-lite0", "efficientnet-lite0@crop+flip"]
+    assert all(float(row[1]) >= 0.9 for row in rows), "recall@1 of each recipe"
+
+
+def test_it_wants_a_folder_or_a_set():
+    with pytest.raises(CommandError, match="either a folder"):
+        call_command("evaluate_matching", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@pytest.mark.slow
+def test_the_background_set_is_built_the_same_twice_and_measured(tmp_path, reset_model):
+    # Fetches Debian's tuxpaint-stamps-default (about 160 MB) on first use.
+    first = sample_sets.build("background", tmp_path / "a")
+    second = sample_sets.build("background", tmp_path / "b")
+    assert sorted(p.name for p in first.iterdir()) == sorted(a.rsplit("/", 1)[-1] for a in sample_sets.ANIMALS)
+    assert len(list(first.rglob("*.jpg"))) == 12 * 4 * 2 * 2
+    assert sample_sets.fingerprint(first) == sample_sets.fingerprint(second)
+
+    stdout = io.StringIO()
+    call_command("evaluate_matching", "--set=background", "--model=efficientnet-lite0", stdout=stdout, verbosity=0)
+
+    text = stdout.getvalue()
+    assert "a proxy for a change of background, not identity data from shelters" in text
+    assert "Photos: 192 of 12 dogs" in text and "Equal error rate" in text

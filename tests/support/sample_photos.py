@@ -29,7 +29,11 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from PIL import Image, ImageEnhance, ImageOps
+from PIL import Image, ImageOps
+
+# The altered copies are built by the app for `evaluate_matching --set darknet`; the tests use the same.
+from search.sample_sets import cropped, reencoded, rescaled
+from search.sample_sets import variants as variants
 
 from . import apt
 
@@ -73,40 +77,9 @@ def sample_photos() -> list[Path]:
     return sorted(sample_photos_dir().glob("*.jpg"))
 
 
-def reencoded(image: Image.Image, quality: int = 70) -> Image.Image:
-    """The image after a trip through JPEG at ``quality``, as a messenger app would send it."""
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=quality)
-    buffer.seek(0)
-    return Image.open(buffer)
-
-
-def cropped(image: Image.Image, keep: float, towards: tuple[float, float] = (0.5, 0.5)) -> Image.Image:
-    """A crop keeping ``keep`` of each side, its position set by ``towards`` (0 = left/top, 1 = right/bottom)."""
-    width, height = image.size
-    w, h = round(width * keep), round(height * keep)
-    left, top = round((width - w) * towards[0]), round((height - h) * towards[1])
-    return image.crop((left, top, left + w, top + h))
-
-
-def rescaled(image: Image.Image, factor: float) -> Image.Image:
-    width, height = image.size
-    return image.resize((max(1, round(width * factor)), max(1, round(height * factor))), Image.Resampling.LANCZOS)
-
-
 def finders_copy(image: Image.Image) -> Image.Image:
     """Someone else's photo of the scene: cropped, mirrored, smaller, squeezed through JPEG."""
     return reencoded(rescaled(ImageOps.mirror(cropped(image.convert("RGB"), 0.75, (0.35, 0.6))), 0.45), quality=70)
-
-
-def variants(image: Image.Image) -> list[Image.Image]:
-    """Three other "photos" of the same scene: what a finder's phone might make of it."""
-    image = image.convert("RGB")
-    flipped = reencoded(rescaled(ImageOps.mirror(cropped(image, 0.8, (0.2, 0.3))), 0.6), quality=70)
-    darker = ImageEnhance.Color(ImageEnhance.Brightness(rescaled(image, 0.4)).enhance(0.85)).enhance(0.8)
-    turned = cropped(image.rotate(6, resample=Image.Resampling.BICUBIC, expand=False), 0.85, (0.8, 0.7))
-    warmer = ImageEnhance.Contrast(turned).enhance(1.15)
-    return [flipped, reencoded(darker, quality=75), reencoded(rescaled(warmer, 0.7), quality=80)]
 
 
 def _has_photos(folder: Path) -> bool:

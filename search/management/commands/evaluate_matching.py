@@ -1,14 +1,20 @@
 """Measure how well the embedding model finds a dog from another photo of it.
 
-    python manage.py evaluate_matching photos/ [--json] [--model efficientnet-lite0]
+    python manage.py evaluate_matching photos/ [--json] [--model efficientnet-lite0] [--recipe all]
+    python manage.py evaluate_matching --set darknet|background [--recipe whole,crop+flip]
 
 `photos/` holds one subfolder per dog with two or more photos each. Every photo is a
 query against all the others (exact cosine, in memory, independent of the index).
+`--set` builds one of the proxy sets from Debian packages instead (search/sample_sets.py):
+they show whether an embedding follows the animal or the background, not how well it tells
+real shelter dogs apart. With several recipes, one line each, side by side.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +27,9 @@ from PIL import Image
 from tqdm import tqdm
 
 from dogs.photos import EMBEDDING_DRAFT_SIZE, open_checked_photo
-from search import evaluation
+from search import evaluation, sample_sets
 from search.embeddings import ModelUnavailable, active_model_name, embed_images, get_encoder
+from search.embeddings.recipe import RECIPES
 
 MIN_PHOTOS_PER_DOG = 2
 MIN_DOGS = 2
@@ -41,7 +48,22 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("folder", type=Path, help="A folder with one subfolder per dog, two or more photos each.")
+        parser.add_argument(
+            "folder", type=Path, nargs="?", help="A folder with one subfolder per dog, two or more photos each."
+        )
+        parser.add_argument(
+            "--set",
+            choices=sample_sets.SETS,
+            dest="sample_set",
+            help="Build a proxy set from Debian packages instead of reading a folder: 'darknet' (7 scenes, "
+            "altered copies) or 'background' (12 animal cut-outs on 4 shared real scenes). Not shelter data.",
+        )
+        parser.add_argument(
+            "--recipe",
+            default="",
+            help=f"EMBEDDING_RECIPE to evaluate, comma-separated, or 'all' ({', '.join(RECIPES)}); "
+            "default: the configured one.",
+        )
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help="Print one JSON object instead of a table."
         )
@@ -52,27 +74,58 @@ class Command(BaseCommand):
             "(CLIP_MODEL), or a CLIP model name or folder.",
         )
 
-    def handle(self, *args, folder: Path, as_json: bool, model: str, **options) -> None:
+    def handle(
+        self, *args, folder: Path | None, sample_set: str | None, as_json: bool, model: str, recipe: str, **options
+    ):
         self.show_progress = options["verbosity"] > 0
-        with override_settings(**_model_settings(model)):
-            photos = self._find_photos(folder)
+        if (folder is None) == (sample_set is None):
+            raise CommandError("Give either a folder of photos or --set darknet|background.")
+        recipes = _recipes(recipe)
+        if sample_set is None:
+            self._run(folder, model, recipes, as_json)
+            return
+        with tempfile.TemporaryDirectory(prefix=f"reunite-{sample_set}-") as built:
             try:
-                encoder = get_encoder()
-                vectors, labels = self._embed(photos)
-            except ModelUnavailable as exc:
-                raise CommandError(exc.detail) from exc
-            model_name = active_model_name()
-        vectors, labels = self._drop_dogs_with_too_few(vectors, labels)
-        if len(set(labels)) < MIN_DOGS:
-            raise CommandError(
-                f"Only {len(set(labels))} dog(s) with {MIN_PHOTOS_PER_DOG} or more readable photos; "
-                f"need at least {MIN_DOGS} to measure anything."
-            )
-        report = evaluation.evaluate(vectors, labels)
+                sample_sets.build(sample_set, Path(built))
+            except sample_sets.SampleSetUnavailable as exc:
+                raise CommandError(str(exc)) from exc
+            if not as_json:
+                self.stdout.write(f"Set: {sample_set} ({SET_CAVEATS[sample_set]})")
+            self._run(Path(built), model, recipes, as_json)
+
+    def _run(self, folder: Path, model: str, recipes: list[str], as_json: bool) -> None:
+        photos = self._find_photos(folder)
+        results = []
+        for recipe in recipes:
+            recipe_settings = {"EMBEDDING_RECIPE": recipe} if recipe else {}
+            with override_settings(**_model_settings(model), **recipe_settings):
+                try:
+                    encoder = get_encoder()
+                    started = time.perf_counter()
+                    vectors, labels = self._embed(photos)
+                    seconds = time.perf_counter() - started
+                except ModelUnavailable as exc:
+                    raise CommandError(exc.detail) from exc
+                model_name = active_model_name()
+            vectors, labels = self._drop_dogs_with_too_few(vectors, labels)
+            if len(set(labels)) < MIN_DOGS:
+                raise CommandError(
+                    f"Only {len(set(labels))} dog(s) with {MIN_PHOTOS_PER_DOG} or more readable photos; "
+                    f"need at least {MIN_DOGS} to measure anything."
+                )
+            report = evaluation.evaluate(vectors, labels)
+            ms_per_photo = 1000 * seconds / max(1, len(labels))
+            results.append((model_name, encoder.dimension, report, ms_per_photo))
         if as_json:
-            self.stdout.write(_dumps({"model": model_name, "dimension": encoder.dimension, **report.as_dict()}))
+            rows = [
+                {"model": name, "dimension": dim, "ms_per_photo": round(ms, 1), **report.as_dict()}
+                for name, dim, report, ms in results
+            ]
+            self.stdout.write(_dumps(rows[0] if len(rows) == 1 else {"results": rows}))
+        elif len(results) == 1:
+            self._print_table(*results[0][:3])
         else:
-            self._print_table(model_name, encoder.dimension, report)
+            self._print_comparison(results)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -169,6 +222,42 @@ class Command(BaseCommand):
             f"MATCH_POSSIBLE_THRESHOLD={report.possible_threshold:.3f}"
         )
 
+    def _print_comparison(self, results: list) -> None:
+        out = self.stdout.write
+        first = results[0][2]
+        out(f"Photos: {first.photos} of {first.dogs} identities, each a query against all the others")
+        out("Similarities: median [p25-p75]; EER at its threshold; embedding time per photo in this run")
+        header = (
+            f"{'model version':<32}{'R@1':>7}{'R@5':>7}{'MRR':>7}  {'same':<22}{'different':<22}{'EER':>12}{'ms':>7}"
+        )
+        out(header)
+        for name, _, report, ms in results:
+            out(
+                f"{name:<32}{report.recall[1]:>7.3f}{report.recall[5]:>7.3f}{report.mean_reciprocal_rank:>7.3f}  "
+                f"{_quartiles(report.same_dog):<22}{_quartiles(report.different_dog):<22}"
+                f"{report.equal_error_rate:>5.1%} @{report.threshold:.3f}{ms:>7.1f}"
+            )
+
+
+SET_CAVEATS = {
+    "darknet": "7 real scenes, each with 3 altered copies: a small, easy proxy, not shelter photos",
+    "background": "12 animal cut-outs on 4 shared real scenes: a proxy for a change of background, "
+    "not identity data from shelters",
+}
+
+
+def _recipes(value: str) -> list[str]:
+    """The recipes asked for; [""] (the configured one) when none."""
+    if not value:
+        return [""]
+    if value == "all":
+        return list(RECIPES)
+    recipes = [part.strip() for part in value.split(",") if part.strip()]
+    unknown = [recipe for recipe in recipes if recipe not in RECIPES]
+    if unknown:
+        raise CommandError(f"Unknown recipe(s) {', '.join(unknown)}; use {', '.join(RECIPES)} or 'all'.")
+    return recipes
+
 
 def _model_settings(model: str) -> dict[str, str]:
     if not model:
@@ -176,6 +265,10 @@ def _model_settings(model: str) -> dict[str, str]:
     if model in ("efficientnet-lite0", "clip"):
         return {"EMBEDDING_MODEL": model}
     return {"EMBEDDING_MODEL": "clip", "CLIP_MODEL": model}
+
+
+def _quartiles(dist: evaluation.Distribution) -> str:
+    return f"{dist.median:.3f} [{dist.p25:.3f}-{dist.p75:.3f}]"
 
 
 def _dumps(data: dict) -> str:

@@ -1,0 +1,96 @@
+"""EMBEDDING_RECIPE: which views of a photo are embedded and averaged into its one vector.
+
+- `whole`: the photo's centre square, as Reunite always did (no localisation, no extra cost).
+- `crop`: the square around the dog the model localises (localise.py); the whole photo when
+  it finds none.
+- `flip` added to either: a horizontally mirrored copy of each view, averaged in.
+- `whole+crop`: the whole photo and the crop, averaged.
+- `pool` (EfficientNet-Lite0 only): one pass over the whole photo (shorter side 224, not
+  centre-cropped) gives both the dog's box and the feature map; the vector is the map's
+  average over the box (over all of it when no dog is found). No second pass, so it costs
+  little more than `whole` (BENCHMARKS.md). It runs where the photo is decoded (`pixels`),
+  the model pass included: there is no fixed-size input to batch.
+
+The recipe is part of the model version stored beside every embedding (`active_model_name()`),
+so changing it means `manage.py change_model`, which re-embeds every photo while the old vectors
+keep serving. The views are normalised one by one, averaged, and normalised again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image
+
+from .localise import Localisation, square_around
+
+RECIPES = ("whole", "flip", "crop", "crop+flip", "whole+crop", "whole+crop+flip", "pool")
+DEFAULT_RECIPE = "whole"
+
+
+def uses_crop(recipe: str) -> bool:
+    return "crop" in recipe.split("+")
+
+
+class RecipeEncoder:
+    """Wraps an encoder: its `pixels` gives a stack of views per photo, `encode_pixels` averages them."""
+
+    def __init__(self, inner, recipe: str) -> None:
+        if recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {recipe!r}")
+        if recipe == "pool" and not hasattr(inner, "pooled"):
+            raise ValueError(f"the pool recipe needs EfficientNet-Lite0's feature map, not {inner.name}")
+        self.inner, self.recipe = inner, recipe
+        parts = recipe.split("+")
+        self.whole_view = "whole" in parts or parts == ["flip"]
+        self.crop_view, self.flip = "crop" in parts, "flip" in parts
+        self.name, self.dimension = inner.name, inner.dimension
+
+    @property
+    def precision(self) -> str:
+        return self.inner.precision
+
+    @property
+    def precision_choice(self):
+        return self.inner.precision_choice
+
+    def localise(self, image: Image.Image) -> Localisation:
+        return self.inner.localise(image)
+
+    def pixels(self, image: Image.Image) -> np.ndarray:
+        """(views, side, side, 3) uint8; runs the localiser (a model pass) when the recipe crops.
+
+        For `pool`, the photo's (1, d) float32 vector itself.
+        """
+        if self.recipe == "pool":
+            return self.inner.pooled(image)[None].astype(np.float32)
+        views = []
+        if self.whole_view:
+            views.append(self.inner.pixels(image))
+        if self.crop_view:
+            found = self.localise(image)
+            box = square_around(found.box, image.size) if found.found else None
+            views.append(self.inner.pixels(image.crop(box) if box else image))
+        if self.flip:
+            views += [np.ascontiguousarray(view[:, ::-1]) for view in views]
+        return np.stack(views)
+
+    def encode_pixels(self, pixels: Sequence[np.ndarray]) -> np.ndarray:
+        if not len(pixels):
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        counts = [len(stack) for stack in pixels]
+        if self.recipe == "pool":
+            flat = np.concatenate(pixels)
+        else:
+            flat = self.inner.encode_pixels([view for stack in pixels for view in stack])
+        flat = flat / np.maximum(np.linalg.norm(flat, axis=1, keepdims=True), 1e-12)
+        rows, start = [], 0
+        for count in counts:
+            rows.append(flat[start : start + count].mean(axis=0))
+            start += count
+        averaged = np.stack(rows)
+        return (averaged / np.maximum(np.linalg.norm(averaged, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        return self.encode_pixels([self.pixels(image) for image in images])
