@@ -19,9 +19,15 @@ def pytest_configure(config):
     compile_catalogues()
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests are deselected (not skipped) on another database, and the run says so."""
+    """Tests on the real EfficientNet weights are slow; PostgreSQL-only tests are deselected (not
+    skipped) on another database, and the run says so."""
     from django.conf import settings
+
+    for item in items:
+        if "bundled_model" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
     if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
         return

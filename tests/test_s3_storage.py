@@ -18,7 +18,8 @@ from tests.factories import make_owner, make_staff
 from tests.support.photos import photo_upload
 from tests.support.s3_server import S3Server
 
-pytestmark = pytest.mark.django_db
+# A real S3 server (moto) in its own process: slow by the markers' rule.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 DOG = {"name": "Biscuit", "breed": "Beagle", "sex": "female", "colour": "tricolour", "microchip": ""}
 PREFIX = "reunite-media"

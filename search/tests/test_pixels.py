@@ -80,6 +80,7 @@ def test_the_batch_is_normalised_once_per_channel():
     torch.testing.assert_close(batch[0, :, 0, 0], (torch.tensor([0.0, 1.0, 0.0]) - mean) / std)
 
 
+@pytest.mark.slow  # the real EfficientNet weights
 def test_draft_decoded_phone_photos_embed_like_full_decodes_with_the_real_model():
     """12 MP JPEGs decode at 1/8 scale at EMBEDDING_DRAFT_SIZE; pretrained EfficientNet-Lite0 sees the same photo."""
     encoder = EfficientNetLite0Encoder()

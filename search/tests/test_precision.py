@@ -157,6 +157,7 @@ def test_bfloat16_clip_embeddings_match_float32(fresh_model):
     assert (full * reduced).sum(axis=1).min() > 0.99
 
 
+@pytest.mark.slow  # the real EfficientNet weights
 def test_bfloat16_keeps_the_real_model_on_real_photos_close_to_float32(settings):
     """Pretrained weights (EfficientNet-Lite0) on real photos: the case random weights cannot show."""
     images = [Image.open(path).convert("RGB") for path in sample_photos()]
