@@ -131,6 +131,7 @@ def test_the_admin_refuses_a_lost_date_in_the_year_1(admin_client, rex):
     assert "cannot be before 1 January 2000" in response.content.decode()
 
 
+@pytest.mark.slow  # migrates the test database back and forward again
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_brings_old_rows_inside_the_bounds():
     from datetime import UTC, datetime

@@ -11,7 +11,8 @@ from django.utils import timezone
 from reunions.models import FoundReport
 from shelters.models import Membership, Shelter
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Migrates the test database back before the network and forward again: slow (seconds).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 BEFORE = [("reunions", "0011_candidates_withdrawn_when_home"), ("shelters", None)]
 
