@@ -169,6 +169,13 @@ class DogPhoto(models.Model):
     display = models.ImageField(upload_to="dogs/renditions/", null=True, blank=True, editable=False)
     width = models.PositiveIntegerField(null=True, editable=False)
     height = models.PositiveIntegerField(null=True, editable=False)
+    # Where the model saw the dog (search.embeddings.localise), set by the worker with the embedding:
+    # None, not looked at yet; False, no dog found (staff get a hint); True, with `dog_box`, the box
+    # as shares (0-1) of the upright photo's sides, [left, top, right, bottom], and `dog_crop`, a
+    # rendition of that box that cards show beside the whole photo.
+    dog_found = models.BooleanField(null=True, editable=False)
+    dog_box = models.JSONField(null=True, blank=True, editable=False)
+    dog_crop = models.ImageField(upload_to="dogs/crops/", null=True, blank=True, editable=False)
     # float32 bytes, L2-normalised; kept so the index can be rebuilt without re-embedding.
     embedding = models.BinaryField(null=True, blank=True, editable=False)
     embedding_model = models.CharField(max_length=300, blank=True, editable=False)
@@ -192,13 +199,19 @@ class DogPhoto(models.Model):
         if self.pk and loaded is not None and self.image.name != str(loaded):
             self.embedding = None
             self.embedding_model = ""
+            # What was made from the old image no longer shows it (the files go with remove_orphan_files).
+            self.thumbnail = self.display = self.dog_crop = None
+            self.dog_found = self.dog_box = None
         super().save(*args, **kwargs)
         self._loaded_image_name = self.image.name
 
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._loaded_image_name = instance.__dict__.get("image")
+        # By now Django may have wrapped the stored name in a FieldFile, which a new upload renames in
+        # place: keep the name itself, or a replaced image would look unchanged.
+        image = instance.__dict__.get("image")
+        instance._loaded_image_name = getattr(image, "name", image)
         return instance
 
     @property
@@ -210,6 +223,17 @@ class DogPhoto(models.Model):
     def set_vector(self, vector: np.ndarray, model_name: str) -> None:
         self.embedding = np.asarray(vector, dtype=np.float32).tobytes()
         self.embedding_model = model_name
+
+    def set_dog(self, found: bool, box: list[float] | None) -> None:
+        """Where the model saw the dog; a new box needs a new crop (made with the renditions)."""
+        if (found, box) != (self.dog_found, self.dog_box):
+            self.dog_crop = None
+        self.dog_found, self.dog_box = found, box if found else None
+
+    @property
+    def no_dog_found(self) -> bool:
+        """The model looked and saw no dog: a hint for staff that a closer photo may match better."""
+        return self.dog_found is False
 
 
 class ContactView(models.Model):

@@ -663,13 +663,29 @@ def make_renditions(photo) -> None:
         if not file:
             file.save(safe_upload_name("", "JPEG"), ContentFile(encode_public_copy(image, max_side=side)), save=False)
             made[field] = file.name
+    if photo.dog_box and not photo.dog_crop:
+        crop = encode_public_copy(image.crop(pixel_box(photo.dog_box, image.size)), max_side=THUMBNAIL_SIDE)
+        photo.dog_crop.save(safe_upload_name("", "JPEG"), ContentFile(crop), save=False)
+        made["dog_crop"] = photo.dog_crop.name
     if made:
         # update(), not save(): a rendition is no change to the photo and needs no re-indexing.
         type(photo).objects.filter(pk=photo.pk).update(**made)
 
 
+def pixel_box(shares: list[float], size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """A box stored as shares (0-1) of a photo's sides, in the pixels of a copy of `size`; never empty."""
+    width, height = size
+    left, top = (min(max(0, round(share * side)), side - 1) for share, side in zip(shares[:2], size, strict=True))
+    right = min(max(left + 1, round(shares[2] * width)), width)
+    bottom = min(max(top + 1, round(shares[3] * height)), height)
+    return left, top, right, bottom
+
+
 def rendition(photo, field: str) -> FieldFile:
-    """A rendition ("thumbnail" or "display"), made now if the worker has not made it yet."""
+    """A rendition ("thumbnail", "display", or "dog_crop" where a dog was found), made now if the worker
+    has not made it yet; a 404 for a crop of a photo without a dog."""
+    if field == "dog_crop" and not photo.dog_box:
+        raise Http404("No dog was found in this photo.")
     if not getattr(photo, field):
         make_renditions(photo)
     return getattr(photo, field)

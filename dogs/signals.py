@@ -15,7 +15,7 @@ from .stored_files import delete_after_commit
 
 @receiver(post_delete, sender=DogPhoto, dispatch_uid="dogs.photo_deleted")
 def photo_deleted(sender, instance: DogPhoto, **kwargs) -> None:
-    delete_after_commit(instance.image, instance.thumbnail, instance.display)
+    delete_after_commit(instance.image, instance.thumbnail, instance.display, instance.dog_crop)
 
 
 @receiver(post_save, sender=Membership, dispatch_uid="dogs.membership_saved")

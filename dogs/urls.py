@@ -16,5 +16,6 @@ urlpatterns = [
     path("photos/<int:pk>/image/", views.photo_image, name="photo_image"),
     path("photos/<int:pk>/thumbnail/", views.photo_rendition, {"field": "thumbnail"}, name="photo_thumbnail"),
     path("photos/<int:pk>/display/", views.photo_rendition, {"field": "display"}, name="photo_display"),
+    path("photos/<int:pk>/dog/", views.photo_rendition, {"field": "dog_crop"}, name="photo_dog"),
     path("profile/", views.profile, name="profile"),
 ]

@@ -176,7 +176,7 @@ def photo_image(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def photo_rendition(request: HttpRequest, pk: int, field: str) -> HttpResponse:
-    """The JPEG a page shows of a photo (thumbnail or display size), for its owner and for staff only."""
+    """The JPEG a page shows of a photo (thumbnail, display size or the dog's crop), for its owner and staff only."""
     return rendition_response(_visible_photo(request, pk), field, cache_control="private, max-age=3600")
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("found/<int:pk>/review/<int:dog_pk>/", views.review, name="review"),
     path("found/<int:pk>/outcome/", views.found_outcome, name="found_outcome"),
     path("found/photos/<int:pk>/", views.found_photo, name="found_photo"),
+    path("found/photos/<int:pk>/dog/", views.found_photo, {"field": "dog_crop"}, name="found_photo_dog"),
     path("lost/new/<int:dog_pk>/", views.lost_create, name="lost_create"),
     path("lost/<int:pk>/", views.lost_detail, name="lost_detail"),
     path("lost/<int:pk>/home/", views.lost_home, name="lost_home"),

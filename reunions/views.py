@@ -259,12 +259,12 @@ def lost_home(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(report.dog)
 
 
-def found_photo(request: HttpRequest, pk: int) -> HttpResponse:
-    """A found dog's photo as anyone may see it: re-encoded, EXIF (GPS, device) stripped."""
+def found_photo(request: HttpRequest, pk: int, field: str = "display") -> HttpResponse:
+    """A found dog's photo (or the dog's crop) as anyone may see it: re-encoded, EXIF (GPS, device) stripped."""
     photo = get_object_or_404(
         DogPhoto.objects.filter(dog__kind=Dog.Kind.FOUND, dog__found_report__status=FoundReport.Status.OPEN), pk=pk
     )
-    return rendition_response(photo, "display", cache_control="public, max-age=3600")
+    return rendition_response(photo, field, cache_control="public, max-age=3600")
 
 
 # Owners' claims, for staff.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ from dogs.models import DogPhoto
 from . import sync
 from .backends.base import DocumentState, HalfBuilt, IndexConflict, Stray
 from .documents import document_for, documents_for_model, expected_states, indexable_photos
-from .embeddings import active_model_name, embed_images, get_encoder
+from .embeddings import DogInPhoto, active_model_name, embed_and_find_dogs, get_encoder
 from .index import get_index
 from .models import IndexGeneration, PendingIndexUpdate
 
@@ -159,19 +160,17 @@ def change_model(batch_size: int, progress: Callable[[int], None] | None = None)
     model = active_model_name()
     started = timezone.now()
     vectors: dict[int, np.ndarray] = {}
+    dogs: dict[int, DogInPhoto] = {}
     failed: list[int] = []
     photo_ids = list(DogPhoto.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(photo_ids), batch_size):
         photos = list(DogPhoto.objects.filter(pk__in=photo_ids[start : start + batch_size]).order_by("pk"))
-        readable, images = [], []
-        for photo in photos:
-            try:
-                images.append(sync.open_for_embedding(photo))
-                readable.append(photo)
-            except OSError:
+        loaders = [functools.partial(sync.open_for_embedding, photo) for photo in photos]
+        for photo, result in zip(photos, embed_and_find_dogs(loaders), strict=True):
+            if isinstance(result, OSError):
                 failed.append(photo.pk)
-        for photo, vector in zip(readable, embed_images(images), strict=True):
-            vectors[photo.pk] = vector
+            else:
+                vectors[photo.pk], dogs[photo.pk] = result
         if progress is not None:
             progress(len(photos))
 
@@ -196,8 +195,9 @@ def change_model(batch_size: int, progress: Callable[[int], None] | None = None)
             if pk not in rewritten:
                 photo = DogPhoto(pk=pk)
                 photo.set_vector(vector, model)
+                photo.set_dog(dogs[pk].found, dogs[pk].box)  # the crop is made again when a page asks for it
                 updates.append(photo)
-        DogPhoto.objects.bulk_update(updates, ["embedding", "embedding_model"], batch_size=500)
+        DogPhoto.objects.bulk_update(updates, sync.EMBEDDING_FIELDS, batch_size=500)
         IndexGeneration.bump()
         # Re-sync those, the photos of dogs edited meanwhile, and index entries whose photo is
         # gone or was not embedded with the new model (deleted meanwhile, unreadable).

@@ -30,7 +30,7 @@ from worker.loop import backoff, lease_end
 
 from .backends.base import IndexUnavailable
 from .documents import document_for
-from .embeddings import ModelUnavailable, active_model_name, embed_in_order
+from .embeddings import ModelUnavailable, active_model_name, embed_and_find_dogs
 from .index import get_index
 from .models import PendingIndexUpdate
 
@@ -92,6 +92,10 @@ def _claim(worker_id: str, limit: int) -> list[PendingIndexUpdate]:
     return rows
 
 
+# What embedding a photo sets: its vector, and where the model saw the dog.
+EMBEDDING_FIELDS = ["embedding", "embedding_model", "dog_found", "dog_box", "dog_crop"]
+
+
 def open_for_embedding(photo: DogPhoto) -> Image.Image:
     return open_stored(photo.image, max_side=EMBEDDING_DRAFT_SIZE)
 
@@ -104,17 +108,19 @@ def embed_photos(photos: Sequence[DogPhoto]) -> dict[int, str]:
     """
     model = active_model_name()
     embedded, unreadable = [], {}
-    # A decode thread reads and crops the next photos while the model embeds this batch.
+    # A decode thread reads, crops and localises the next photos while the model embeds this batch.
     loaders = [functools.partial(open_for_embedding, photo) for photo in photos]
-    for photo, result in zip(photos, embed_in_order(loaders), strict=True):
+    for photo, result in zip(photos, embed_and_find_dogs(loaders), strict=True):
         if isinstance(result, OSError):  # a stored file went missing or unreadable
             unreadable[photo.pk] = f"Could not read the stored photo: {result}"
         else:
-            photo.set_vector(result, model)
+            vector, dog = result
+            photo.set_vector(vector, model)
+            photo.set_dog(dog.found, dog.box)
             embedded.append(photo)
     if embedded:
         # One UPDATE per batch of rows, and bulk_update sends no signals.
-        DogPhoto.objects.bulk_update(embedded, ["embedding", "embedding_model"], batch_size=500)
+        DogPhoto.objects.bulk_update(embedded, EMBEDDING_FIELDS, batch_size=500)
     return unreadable
 
 
@@ -131,7 +137,7 @@ def apply(rows: Sequence[PendingIndexUpdate]) -> SyncResult:
             failures.update(dict.fromkeys((p.pk for p in stale), exc.detail))
     ready = [p for p in photos.values() if p.pk not in failures]
     gone = [row.photo_id for row in rows if row.photo_id not in photos]
-    _make_renditions([p for p in ready if not (p.thumbnail and p.display)])
+    _make_renditions([p for p in ready if not (p.thumbnail and p.display) or (p.dog_box and not p.dog_crop)])
     try:
         index = get_index()
         index.upsert([document_for(photo) for photo in ready])

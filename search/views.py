@@ -8,16 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from dogs.access import staff_required
-from dogs.photos import THUMBNAIL_SIDE, encode_public_copy
+from dogs.photos import THUMBNAIL_SIDE, encode_public_copy, pixel_box
 from dogs.services import log_contact_views
 from shelters.acting import acting_context
 
 from .backends.base import IndexUnavailable
-from .embeddings import ModelUnavailable
+from .embeddings import ModelUnavailable, embed_image_and_find_dog
 from .forms import PhotoSearchForm
 from .labels import split, thresholds
 from .models import PendingIndexUpdate
-from .services import find_matching_dogs
+from .services import find_matching_dogs_by_vector
 
 INDEX_DOWN_MESSAGE = _(
     "The photo index cannot be reached right now, so no matches can be shown. "
@@ -44,11 +44,14 @@ def find_owner(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             _upload, checked = form.cleaned_data["photo"]
             # The found photo is not stored: shown inline beside each match.
-            preview = base64.b64encode(encode_public_copy(checked.image, max_side=THUMBNAIL_SIDE)).decode()
-            context["query_preview"] = f"data:image/jpeg;base64,{preview}"
+            context["query_preview"] = _inline_jpeg(checked.image)
             try:
+                vector, dog = embed_image_and_find_dog(checked.image)
+                context["no_dog_found"] = not dog.found
+                if dog.found:
+                    context["query_dog"] = _inline_jpeg(checked.image.crop(pixel_box(dog.box, checked.image.size)))
                 context["results"], context["unlikely"] = split(
-                    find_matching_dogs(checked.image, filters=form.filters())
+                    find_matching_dogs_by_vector(vector, filters=form.filters())
                 )
                 shown = [(match.dog.owner, match.strength.label) for match in context["results"]]
                 context["show_contacts"] = log_contact_views(request.user, shown, request.path, context["acting_for"])
@@ -59,3 +62,7 @@ def find_owner(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     return render(request, "search/find_owner.html", context, status=status)
+
+
+def _inline_jpeg(image) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(encode_public_copy(image, max_side=THUMBNAIL_SIDE)).decode()

@@ -24,7 +24,9 @@ from django.conf import settings
 from PIL import Image
 
 from .localise import Localisation as Localisation
+from .pipeline import DogInPhoto as DogInPhoto
 from .pipeline import PhotoLoader as PhotoLoader
+from .pipeline import embed_and_find_dogs as embed_and_find_dogs
 from .pipeline import embed_in_order as embed_in_order
 from .precision import PRECISIONS, PrecisionChoice
 from .recipe import DEFAULT_RECIPE, RECIPES, RecipeEncoder
@@ -62,6 +64,8 @@ class Encoder(Protocol):
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray: ...
 
     def localise(self, image: Image.Image) -> Localisation: ...
+
+    def pixels_and_dog(self, image: Image.Image) -> tuple[np.ndarray, Localisation]: ...
 
 
 @dataclass(frozen=True)
@@ -299,3 +303,10 @@ def embed_image(image: Image.Image) -> np.ndarray:
 def find_dog(image: Image.Image) -> Localisation:
     """Where the configured model sees a dog in an upright photo (localise.py); loads the model."""
     return get_encoder().localise(image)
+
+
+def embed_image_and_find_dog(image: Image.Image) -> tuple[np.ndarray, DogInPhoto]:
+    """One upright photo's unit vector, and where the model sees the dog in it."""
+    encoder = get_encoder()
+    pixels, found = encoder.pixels_and_dog(image)
+    return encoder.encode_pixels([pixels])[0], DogInPhoto(found.found, found.relative_box(image.size))

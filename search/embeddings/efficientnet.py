@@ -17,7 +17,7 @@ from django.conf import settings
 
 from . import ModelUnavailable, inference_context
 from .encoder import Forward, SquareImageEncoder
-from .localise import EfficientNetLocaliser
+from .localise import EfficientNetLocaliser, Localisation
 from .pixels import SquareInput
 
 ARCHITECTURE = "efficientnet-lite0"
@@ -71,9 +71,9 @@ class EfficientNetLite0Encoder(SquareImageEncoder):
         self.settle_precision(precision, self.name, lambda name: _forward(model, name))
         self._localiser = EfficientNetLocaliser(model, PIXEL_MEAN, PIXEL_STD, precision=self.precision)
 
-    def pooled(self, image) -> np.ndarray:
-        """The `pool` recipe's vector (not normalised): features averaged over the dog's box, one pass."""
-        return self._localiser.pooled(image)
+    def pooled_and_found(self, image) -> tuple[np.ndarray, Localisation]:
+        """The `pool` recipe's vector (not normalised): features averaged over the dog's box, one pass; and the box."""
+        return self._localiser.pooled_and_found(image)
 
 
 def _forward(model, precision: str) -> Forward:

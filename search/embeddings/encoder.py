@@ -38,6 +38,11 @@ class SquareImageEncoder:
         """One upright photo as the model's uint8 input; cheap, and safe to call from a decode thread."""
         return self.input.pixels(image)
 
+    def pixels_and_dog(self, image: Image.Image) -> tuple[np.ndarray, Localisation]:
+        """The model's input and where the dog is (a second, localising pass here; recipes that
+        localise anyway share theirs)."""
+        return self.pixels(image), self.localise(image)
+
     def encode_pixels(self, pixels: Sequence[np.ndarray]) -> np.ndarray:
         """(n, d) float32, L2-normalised rows, in batches of `batch_size`."""
         import torch

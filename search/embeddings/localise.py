@@ -52,6 +52,14 @@ class Localisation:
     def as_dict(self) -> dict:
         return {"box": list(self.box), "found": self.found, "score": round(self.score, 4)}
 
+    def relative_box(self, size: tuple[int, int]) -> list[float] | None:
+        """The box as shares (0-1) of a photo of `size`, so it fits any rendition of it; None when no dog."""
+        if not self.found:
+            return None
+        width, height = size
+        left, top, right, bottom = self.box
+        return [round(left / width, 4), round(top / height, 4), round(right / width, 4), round(bottom / height, 4)]
+
 
 def whole(image: Image.Image, score: float = 0.0) -> Localisation:
     return Localisation((0, 0, *image.size), False, score)
@@ -112,8 +120,8 @@ class EfficientNetLocaliser:
     def __call__(self, image: Image.Image) -> Localisation:
         return self.look(image)[0]
 
-    def pooled(self, image: Image.Image) -> np.ndarray:
-        """The average of the feature map over the dog's box (over all of it when no dog is found).
+    def pooled_and_found(self, image: Image.Image) -> tuple[np.ndarray, Localisation]:
+        """The average of the feature map over the dog's box (over all of it when no dog is found), and the box.
 
         The `pool` recipe's embedding: one pass at the localiser's size gives both the box and
         the vector, instead of a second pass over a crop.
@@ -124,7 +132,7 @@ class EfficientNetLocaliser:
         left, top, right, bottom = found.box
         c0, r0 = min(cols - 1, int(left / width * cols)), min(rows - 1, int(top / height * rows))
         c1, r1 = max(c0 + 1, math.ceil(right / width * cols)), max(r0 + 1, math.ceil(bottom / height * rows))
-        return features[:, r0:r1, c0:c1].mean(axis=(1, 2))
+        return features[:, r0:r1, c0:c1].mean(axis=(1, 2)), found
 
     def look(self, image: Image.Image) -> tuple[Localisation, np.ndarray]:
         """(where the dog is, the (1280, rows, cols) float32 feature map of the whole photo)."""

@@ -12,6 +12,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
@@ -21,6 +22,14 @@ from PIL import Image
 PhotoLoader = Callable[[], Image.Image]
 
 _DONE = object()
+
+
+@dataclass(frozen=True)
+class DogInPhoto:
+    """Where the model saw the dog: `box` as shares (0-1) of the photo's sides, None when it saw none."""
+
+    found: bool
+    box: list[float] | None
 
 
 class _Crash:
@@ -44,14 +53,35 @@ def embed_in_order(
 
     encoder = get_encoder()
     size = max(1, batch_size or settings.EMBEDDING_BATCH_SIZE)
-    return _embedded(encoder, loaders, size, decode_ahead or 2 * size)
+    return _vectors_only(_embedded(encoder, loaders, size, decode_ahead or 2 * size, find_dogs=False))
 
 
-def _embedded(encoder, loaders, size: int, ahead: int) -> Iterator[np.ndarray | OSError]:
+def _vectors_only(stream) -> Iterator[np.ndarray | OSError]:
+    with contextlib.closing(stream):  # a caller that stops reading stops the decode thread at once
+        for item in stream:
+            yield item if isinstance(item, OSError) else item[0]
+
+
+def embed_and_find_dogs(
+    loaders: Iterable[PhotoLoader], *, batch_size: int | None = None
+) -> Iterator[tuple[np.ndarray, DogInPhoto] | OSError]:
+    """As `embed_in_order`, with where the model sees the dog in each photo (localise.py).
+
+    The decode thread localises too: a second, smaller model pass per photo, overlapped with
+    the batch being embedded, except where the recipe localises anyway (`pool`, `crop`).
+    """
+    from . import get_encoder
+
+    encoder = get_encoder()
+    size = max(1, batch_size or settings.EMBEDDING_BATCH_SIZE)
+    return _embedded(encoder, loaders, size, 2 * size, find_dogs=True)
+
+
+def _embedded(encoder, loaders, size: int, ahead: int, *, find_dogs: bool):
     decoded: queue.Queue = queue.Queue(maxsize=ahead)
     stop = threading.Event()
     thread = threading.Thread(
-        target=_decode, args=(encoder, loaders, decoded, stop), name="embedding-decode", daemon=True
+        target=_decode, args=(encoder, loaders, decoded, stop, find_dogs), name="embedding-decode", daemon=True
     )
     thread.start()
     try:
@@ -74,13 +104,22 @@ def _embedded(encoder, loaders, size: int, ahead: int) -> Iterator[np.ndarray | 
         thread.join()
 
 
-def _with_vectors(encoder, pending: list[np.ndarray | OSError]) -> Iterator[np.ndarray | OSError]:
-    vectors = iter(encoder.encode_pixels([p for p in pending if not isinstance(p, OSError)]))
+def _with_vectors(encoder, pending: list) -> Iterator[tuple[np.ndarray, DogInPhoto | None] | OSError]:
+    vectors = iter(encoder.encode_pixels([p[0] for p in pending if not isinstance(p, OSError)]))
     for item in pending:
-        yield item if isinstance(item, OSError) else next(vectors)
+        yield item if isinstance(item, OSError) else (next(vectors), item[1])
 
 
-def _decode(encoder, loaders: Iterable[PhotoLoader], decoded: queue.Queue, stop: threading.Event) -> None:
+def _prepared(encoder, image: Image.Image, find_dogs: bool) -> tuple[np.ndarray, DogInPhoto | None]:
+    if not find_dogs:
+        return encoder.pixels(image), None
+    pixels, found = encoder.pixels_and_dog(image)
+    return pixels, DogInPhoto(found.found, found.relative_box(image.size))
+
+
+def _decode(
+    encoder, loaders: Iterable[PhotoLoader], decoded: queue.Queue, stop: threading.Event, find_dogs: bool
+) -> None:
     def put(item) -> bool:
         while not stop.is_set():
             try:
@@ -95,7 +134,7 @@ def _decode(encoder, loaders: Iterable[PhotoLoader], decoded: queue.Queue, stop:
             if stop.is_set():  # the caller stopped reading: decode nothing more
                 return
             try:
-                item = encoder.pixels(load())
+                item = _prepared(encoder, load(), find_dogs)
             except OSError as exc:
                 item = exc
             if not put(item):

@@ -39,7 +39,7 @@ class RecipeEncoder:
     def __init__(self, inner, recipe: str) -> None:
         if recipe not in RECIPES:
             raise ValueError(f"unknown recipe {recipe!r}")
-        if recipe == "pool" and not hasattr(inner, "pooled"):
+        if recipe == "pool" and not hasattr(inner, "pooled_and_found"):
             raise ValueError(f"the pool recipe needs EfficientNet-Lite0's feature map, not {inner.name}")
         self.inner, self.recipe = inner, recipe
         parts = recipe.split("+")
@@ -63,8 +63,18 @@ class RecipeEncoder:
 
         For `pool`, the photo's (1, d) float32 vector itself.
         """
+        return self._views(image)[0]
+
+    def pixels_and_dog(self, image: Image.Image) -> tuple[np.ndarray, Localisation]:
+        """`pixels` and where the dog is: one localising pass, shared when the recipe localises anyway."""
+        views, found = self._views(image)
+        return views, found if found is not None else self.localise(image)
+
+    def _views(self, image: Image.Image) -> tuple[np.ndarray, Localisation | None]:
+        found = None
         if self.recipe == "pool":
-            return self.inner.pooled(image)[None].astype(np.float32)
+            vector, found = self.inner.pooled_and_found(image)
+            return vector[None].astype(np.float32), found
         views = []
         if self.whole_view:
             views.append(self.inner.pixels(image))
@@ -74,7 +84,7 @@ class RecipeEncoder:
             views.append(self.inner.pixels(image.crop(box) if box else image))
         if self.flip:
             views += [np.ascontiguousarray(view[:, ::-1]) for view in views]
-        return np.stack(views)
+        return np.stack(views), found
 
     def encode_pixels(self, pixels: Sequence[np.ndarray]) -> np.ndarray:
         if not len(pixels):

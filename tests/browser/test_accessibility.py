@@ -34,7 +34,7 @@ BLOCKING = {"serious", "critical"}
 NOT_PAGES = {
     "logout", "send_verification", "download_data", "health", "set_language", "javascript-catalog", None,
     "dogs:contact", "dogs:photo_add", "dogs:photo_image", "dogs:photo_thumbnail", "dogs:photo_display",
-    "reunions:review", "reunions:found_photo", "reunions:lost_home",
+    "dogs:photo_dog", "reunions:review", "reunions:found_photo", "reunions:found_photo_dog", "reunions:lost_home",
     "reunions:claim_found_photo", "reunions:claim_owner_photo", "reunions:claim_resolve",
     "public:found_thumbnail", "public:lost_photo", "public:poster_png", "public:poster_pdf",
     "reunions:found_outcome", "shelters:acting_for", "shelters:edit", "shelters:invite", "shelters:cancel_invitation",
