@@ -224,7 +224,7 @@ class DogPhoto(models.Model):
         self.embedding = np.asarray(vector, dtype=np.float32).tobytes()
         self.embedding_model = model_name
 
-    def set_dog(self, found: bool, box: list[float] | None) -> None:
+    def set_dog(self, found: bool | None, box: list[float] | None) -> None:
         """Where the model saw the dog; a new box needs a new crop (made with the renditions)."""
         if (found, box) != (self.dog_found, self.dog_box):
             self.dog_crop = None

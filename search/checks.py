@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.checks import Error, register
 from django.utils.module_loading import import_string
 
-from .embeddings import PRECISIONS, RECIPES
+from .embeddings import PRECISIONS, RECIPES, recipe_for
 
 MODELS = ("clip", "efficientnet-lite0")
 
@@ -45,7 +45,7 @@ def check_embedding_model(app_configs, **kwargs) -> list[Error]:
                 id="search.E003",
             )
         )
-    recipe = settings.EMBEDDING_RECIPE
+    recipe = recipe_for(settings.EMBEDDING_MODEL, settings.EMBEDDING_RECIPE)
     if recipe not in RECIPES or (recipe == "pool" and settings.EMBEDDING_MODEL != "efficientnet-lite0"):
         errors.append(
             Error(

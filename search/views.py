@@ -47,7 +47,7 @@ def find_owner(request: HttpRequest) -> HttpResponse:
             context["query_preview"] = _inline_jpeg(checked.image)
             try:
                 vector, dog = embed_image_and_find_dog(checked.image)
-                context["no_dog_found"] = not dog.found
+                context["no_dog_found"] = dog.found is False
                 if dog.found:
                     context["query_dog"] = _inline_jpeg(checked.image.crop(pixel_box(dog.box, checked.image.size)))
                 context["results"], context["unlikely"] = split(

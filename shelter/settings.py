@@ -227,11 +227,10 @@ EMBEDDING_PRECISION_CACHE = env(
     str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "reunite" / "embedding-precision.json"),
 )
 # Which views of a photo are embedded (search/embeddings/recipe.py): "whole", "flip", "crop",
-# "crop+flip", "whole+crop", "whole+crop+flip". Part of the model version: change it with
-# `manage.py change_model`. "pool" (EfficientNet-Lite0 only) beats "whole" on the background set,
-# loses nothing on darknet's and costs 1.31x per upload; "whole" stays the default until a
-# per-model default exists (README, "Finding the dog in the photo").
-EMBEDDING_RECIPE = env("EMBEDDING_RECIPE", "whole")
+# "crop+flip", "whole+crop", "whole+crop+flip", "pool" (EfficientNet-Lite0 only). Empty: the
+# model's own, what the README's table supports ("pool" for EfficientNet-Lite0, "whole" for CLIP).
+# Part of the model version: change it with `manage.py change_model`.
+EMBEDDING_RECIPE = env("EMBEDDING_RECIPE", "")
 # Load the model as a worker starts, not on its first request. shelter/gunicorn.conf.py turns it on.
 EMBEDDING_WARM_START = envbool("EMBEDDING_WARM_START", False)
 

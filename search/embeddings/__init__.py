@@ -29,7 +29,7 @@ from .pipeline import PhotoLoader as PhotoLoader
 from .pipeline import embed_and_find_dogs as embed_and_find_dogs
 from .pipeline import embed_in_order as embed_in_order
 from .precision import PRECISIONS, PrecisionChoice
-from .recipe import DEFAULT_RECIPE, RECIPES, RecipeEncoder
+from .recipe import DEFAULT_RECIPE, RECIPES, RecipeEncoder, recipe_for
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class Encoder(Protocol):
 
     def localise(self, image: Image.Image) -> Localisation: ...
 
-    def pixels_and_dog(self, image: Image.Image) -> tuple[np.ndarray, Localisation]: ...
+    def pixels_and_dog(self, image: Image.Image) -> tuple[np.ndarray, Localisation | None]: ...
 
 
 @dataclass(frozen=True)
@@ -92,14 +92,16 @@ _monotonic = time.monotonic
 
 
 def _configured_key() -> tuple[str, str, str, str]:
-    return (settings.EMBEDDING_MODEL, settings.CLIP_MODEL, settings.EMBEDDING_PRECISION, settings.EMBEDDING_RECIPE)
+    kind = settings.EMBEDDING_MODEL
+    return (kind, settings.CLIP_MODEL, settings.EMBEDDING_PRECISION, recipe_for(kind, settings.EMBEDDING_RECIPE))
 
 
 def active_model_name() -> str:
     """The name stored beside every embedding, known without loading the model.
 
-    It is the model's version: the model, and the recipe (EMBEDDING_RECIPE) after an "@" unless it
-    is "whole", so vectors made another way are never compared and `change_model` re-embeds.
+    It is the model's version: the model, and the recipe (EMBEDDING_RECIPE, else the model's own)
+    after an "@" unless it is "whole", so vectors made another way are never compared and
+    `change_model` re-embeds.
     """
     kind, clip_model, _, recipe = _configured_key()
     name = clip_model if kind == "clip" else kind
@@ -309,4 +311,4 @@ def embed_image_and_find_dog(image: Image.Image) -> tuple[np.ndarray, DogInPhoto
     """One upright photo's unit vector, and where the model sees the dog in it."""
     encoder = get_encoder()
     pixels, found = encoder.pixels_and_dog(image)
-    return encoder.encode_pixels([pixels])[0], DogInPhoto(found.found, found.relative_box(image.size))
+    return encoder.encode_pixels([pixels])[0], DogInPhoto.from_localisation(found, image.size)

@@ -44,6 +44,7 @@ def _unavailable(error: object) -> ModelUnavailable:
 class EfficientNetLite0Encoder(SquareImageEncoder):
     name = "efficientnet-lite0"
     dimension = 1280
+    measured_localiser = True  # darknet's dog.jpg and scenes without a dog (search/tests/test_localise.py)
     input = SquareInput(
         resize_to=INPUT_SIZE, crop=INPUT_SIZE, scale=(1 / PIXEL_STD,) * 3, shift=(PIXEL_MEAN / PIXEL_STD,) * 3
     )

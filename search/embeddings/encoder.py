@@ -29,6 +29,8 @@ class SquareImageEncoder:
     _forward: Forward
     # Finds the dog (localise.py); None for a model that cannot.
     _localiser: Callable[[Image.Image], Localisation] | None = None
+    # Whether its boxes were checked on real photos, so that stored photos get one (pixels_and_dog).
+    measured_localiser = False
 
     @property
     def precision(self) -> str:
@@ -38,10 +40,11 @@ class SquareImageEncoder:
         """One upright photo as the model's uint8 input; cheap, and safe to call from a decode thread."""
         return self.input.pixels(image)
 
-    def pixels_and_dog(self, image: Image.Image) -> tuple[np.ndarray, Localisation]:
-        """The model's input and where the dog is (a second, localising pass here; recipes that
-        localise anyway share theirs)."""
-        return self.pixels(image), self.localise(image)
+    def pixels_and_dog(self, image: Image.Image) -> tuple[np.ndarray, Localisation | None]:
+        """The model's input and where the dog is: a second, localising pass, made only by a model whose
+        localiser is measured (`measured_localiser`); None for the others (recipes that localise anyway
+        share theirs)."""
+        return self.pixels(image), self.localise(image) if self.measured_localiser else None
 
     def encode_pixels(self, pixels: Sequence[np.ndarray]) -> np.ndarray:
         """(n, d) float32, L2-normalised rows, in batches of `batch_size`."""

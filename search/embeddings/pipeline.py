@@ -18,6 +18,8 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
+from .localise import Localisation
+
 # Loads one photo: an upright RGB image, or OSError when it cannot be read.
 PhotoLoader = Callable[[], Image.Image]
 
@@ -26,10 +28,19 @@ _DONE = object()
 
 @dataclass(frozen=True)
 class DogInPhoto:
-    """Where the model saw the dog: `box` as shares (0-1) of the photo's sides, None when it saw none."""
+    """Where the model saw the dog: `box` as shares (0-1) of the photo's sides, None when it saw none.
 
-    found: bool
+    `found` is None when the model did not look (a localiser not measured on real photos, CLIP's today).
+    """
+
+    found: bool | None
     box: list[float] | None
+
+    @classmethod
+    def from_localisation(cls, found: Localisation | None, size: tuple[int, int]) -> DogInPhoto:
+        if found is None:
+            return cls(None, None)
+        return cls(found.found, found.relative_box(size))
 
 
 class _Crash:
@@ -67,8 +78,9 @@ def embed_and_find_dogs(
 ) -> Iterator[tuple[np.ndarray, DogInPhoto] | OSError]:
     """As `embed_in_order`, with where the model sees the dog in each photo (localise.py).
 
-    The decode thread localises too: a second, smaller model pass per photo, overlapped with
-    the batch being embedded, except where the recipe localises anyway (`pool`, `crop`).
+    The decode thread localises too, overlapped with the batch being embedded: free where the
+    recipe localises anyway (`pool`, `crop`), else a second, smaller pass of a model whose
+    localiser is measured (EfficientNet-Lite0); CLIP's is not, and its photos are not looked at.
     """
     from . import get_encoder
 
@@ -114,7 +126,7 @@ def _prepared(encoder, image: Image.Image, find_dogs: bool) -> tuple[np.ndarray,
     if not find_dogs:
         return encoder.pixels(image), None
     pixels, found = encoder.pixels_and_dog(image)
-    return pixels, DogInPhoto(found.found, found.relative_box(image.size))
+    return pixels, DogInPhoto.from_localisation(found, image.size)
 
 
 def _decode(

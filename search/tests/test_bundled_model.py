@@ -81,7 +81,7 @@ def test_it_finds_the_dog_from_a_cropped_flipped_recompressed_photo(bundled_mode
 
     matches = find_matching_dogs(finders_photo(sample_photos_dir() / "dog.jpg"))
 
-    assert set(DogPhoto.objects.values_list("embedding_model", flat=True)) == {"efficientnet-lite0"}
+    assert set(DogPhoto.objects.values_list("embedding_model", flat=True)) == {"efficientnet-lite0@pool"}
     assert [m.dog for m in matches][:1] == [dogs["dog"]]
     assert len(matches) == len(photos), "every registered dog is a candidate"
     assert matches[0].score > 0.75

@@ -32,10 +32,10 @@ def test_it_re_embeds_every_photo_and_switches_the_index(index_backend, switch_t
     call_command("change_model", batch_size=4)
 
     photos = list(DogPhoto.objects.all())
-    assert {p.embedding_model for p in photos} == {"efficientnet-lite0"}
+    assert {p.embedding_model for p in photos} == {"efficientnet-lite0@pool"}
     assert {p.vector.shape for p in photos} == {(1280,)}
     probe.refresh_from_db()
-    hits = get_index().search(probe.vector, 1, "efficientnet-lite0")
+    hits = get_index().search(probe.vector, 1, "efficientnet-lite0@pool")
     assert hits[0].photo_id == probe.pk and hits[0].score > 0.999
     try:
         stale = get_index().search(probe.vector[:512], 5, clip_model)
@@ -91,12 +91,12 @@ def test_photos_written_while_it_runs_end_up_right(index_backend, switch_to_bund
     from search.sync import open_for_embedding
 
     expected = embed_image(open_for_embedding(replaced))  # the stored new file, decoded as the app does
-    assert replaced.embedding_model == "efficientnet-lite0"
+    assert replaced.embedding_model == "efficientnet-lite0@pool"
     assert float(replaced.vector @ expected) > 0.999, "the replaced image's own vector, not the old image's"
     index = get_index()
     assert deleted.pk not in index.photo_ids()
     assert index.photo_ids() == set(DogPhoto.objects.values_list("pk", flat=True))
     from search.backends.base import SearchFilters
 
-    whippets = index.search(expected, 5, "efficientnet-lite0", SearchFilters(breed="Whippet"))
+    whippets = index.search(expected, 5, "efficientnet-lite0@pool", SearchFilters(breed="Whippet"))
     assert [m.dog_id for m in whippets] == [renamed.pk]

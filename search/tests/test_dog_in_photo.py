@@ -164,3 +164,19 @@ def test_a_replaced_image_forgets_the_box_and_the_renditions(bundled_model):
     drain()
     photo.refresh_from_db()
     assert photo.dog_found is False, "looked at again, and the giraffe holds no dog"
+
+
+def test_clips_unmeasured_localiser_is_not_used_for_stored_photos(client):
+    # The tiny random CLIP: its localiser runs, but CLIP's boxes were never checked on real weights,
+    # and would cost a second pass of the whole tower per photo.
+    owner = make_owner()
+    dog = Dog(name="Rex")
+    register_dog(dog, owner, [checked("giraffe")])
+    drain()
+
+    photo = dog.photos.get()
+    assert photo.embedding is not None
+    assert photo.dog_found is None and photo.dog_box is None and not photo.dog_crop
+    client.force_login(make_staff())
+    page = client.post(reverse("search:find_owner"), {"photo": upload(sample_photos_dir() / "giraffe.jpg")})
+    assert NO_DOG_HINT not in page.content.decode() and 'class="dog-crop"' not in page.content.decode()

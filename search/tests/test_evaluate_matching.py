@@ -153,7 +153,7 @@ def reset_model():
 def test_it_measures_the_bundled_model_on_real_photos(altered_photos, reset_model):
     report = evaluate_json(altered_photos[0], "--model", "efficientnet-lite0")
 
-    assert report["model"] == "efficientnet-lite0" and report["dimension"] == 1280
+    assert report["model"] == "efficientnet-lite0@pool" and report["dimension"] == 1280, "its own recipe"
     assert (report["photos"], report["dogs"], report["queries"]) == (28, 7, 28)
     assert report["recall"]["@1"] >= 0.9
     assert report["recall"]["@5"] == 1.0
