@@ -8,11 +8,13 @@ Paths (all on the same phone-sized JPEGs, decoded at EMBEDDING_DRAFT_SIZE as the
   say avx512_bf16: what Reunite's sync did before issue 20, to compare in the same run;
 * model / model-float32: the model alone, `encode_pixels` on photos already cropped:
   what the paths below would reach if decoding and preprocessing cost nothing;
-* sync: `search.embeddings.embed_in_order` fed `open_for_embedding` loaders (a decode
-  thread ahead of the model), at EMBEDDING_PRECISION=auto; sync-float32 the same in float32;
-* sync-serial: the same decode, then `embed_images` on the whole block (no decode thread);
-* upload / upload-float32: `dogs.photos.open_checked_photo(file, draft_to=EMBEDDING_DRAFT_SIZE)`
-  then `embed_images`, 8 photos per call, as the registration and photo-search forms do;
+* sync: `search.embeddings.embed_and_find_dogs` fed `open_for_embedding` loaders, as the
+  worker does (each batch decoded by a pool of threads, then embedded), at
+  EMBEDDING_PRECISION=auto; sync-float32 the same in float32;
+* sync-serial: the same decode one photo after another, then `embed_images` on the block;
+* upload / upload-float32: `dogs.forms.check_uploads` (each file checked and decoded at
+  EMBEDDING_DRAFT_SIZE, side by side, as a form's photos field does) then `embed_images`,
+  8 photos per call;
 * import / import-float32: `embed_in_order` fed `open_checked_photo` loaders, as an import
   or a background worker would.
 
@@ -23,8 +25,9 @@ machine is shared) slows every path alike within seconds of each other. A path's
 is its images over its seconds; its ratio to the blog's way (and to the model alone) is the
 median of the per-round ratios. Model loading and a warm-up are excluded. Where each path's
 time goes: decoding (the loader or open_checked_photo), preprocessing (`encoder.pixels`)
-and the model (`encoder.encode_pixels`), as shares of its wall time; in the pipelined paths
-decoding overlaps the model, so the shares add up to more than 100 %.
+and the model (`encoder.encode_pixels`), as shares of its wall time; where photos are decoded
+on several threads at once (sync, import, upload), decoding and preprocessing are summed over the
+threads, so the shares can add up to more than 100 %.
 
 Memory: `ru_maxrss` needs a process per path, so each path also runs once over all the
 photos in a fresh worker of its own.
@@ -70,10 +73,10 @@ LABELS = {
     "before": "before issue 20: draft 448 + SentenceTransformer.encode, bf16 autocast by CPU flag",
     "model": "model alone: encode_pixels on cropped photos, EMBEDDING_PRECISION=auto",
     "model-float32": "model alone, float32",
-    "sync": "sync: embed_in_order(open_for_embedding loaders), EMBEDDING_PRECISION=auto",
+    "sync": "sync: embed_and_find_dogs(open_for_embedding loaders), EMBEDDING_PRECISION=auto",
     "sync-float32": "sync, float32",
     "sync-serial": "sync without the decode thread: embed_images(open_for_embedding of the block)",
-    "upload": f"upload: open_checked_photo(draft_to={EMBEDDING_DRAFT_SIZE}) + embed_images, 8 per call",
+    "upload": f"upload: check_uploads (draft_to={EMBEDDING_DRAFT_SIZE}, side by side) + embed_images, 8 per call",
     "upload-float32": "upload, float32",
     "import": f"import: embed_in_order(open_checked_photo(draft_to={EMBEDDING_DRAFT_SIZE}) loaders)",
     "import-float32": "import, float32",
@@ -151,7 +154,10 @@ def _encoders(precisions: set[str], stopwatch: Stopwatch) -> dict:
 
     encoders = {}
     for precision in sorted(precisions):
-        encoder = ClipEncoder(settings.CLIP_MODEL, precision=precision)
+        # The default rows follow EMBEDDING_PRECISION ("auto" unless set): set it to bfloat16 to measure
+        # the bfloat16 paths on a CPU where auto keeps float32.
+        chosen = settings.EMBEDDING_PRECISION if precision == "auto" else precision
+        encoder = ClipEncoder(settings.CLIP_MODEL, precision=chosen)
         encoder.pixels = stopwatch.timed("preprocess", encoder.pixels)
         encoder.encode_pixels = stopwatch.timed("model", encoder.encode_pixels)
         encoders[precision] = encoder
@@ -206,15 +212,21 @@ def _runner(spec: dict, model_folder: str, encoders: dict, photos: list[Path], s
     if kind == "model":
         cropped = {p: encoder.input.pixels(draft_decoded(p)) for p in photos}  # not timed: not the model's part
         return lambda paths: encoder.encode_pixels([cropped[p] for p in paths])
-    load = stopwatch.timed("decode", checked_upload if kind in ("upload", "import") else draft_decoded)
+    load = stopwatch.timed("decode", checked_upload if kind == "import" else draft_decoded)
+    load_form = stopwatch.timed("decode", checked_uploads)
 
     def run(paths: list[Path]) -> np.ndarray:
-        from search.embeddings import embed_images, embed_in_order
+        from search.embeddings import embed_and_find_dogs, embed_images, embed_in_order
 
         with installed():
-            if kind in ("sync", "import"):
-                return np.stack(list(embed_in_order([lambda p=p: load(p) for p in paths], batch_size=batch)))
+            loaders = [lambda p=p: load(p) for p in paths]
+            if kind == "sync":  # the worker's call: it also localises where the model's localiser is measured
+                return np.stack([vector for vector, _dog in embed_and_find_dogs(loaders, batch_size=batch)])
+            if kind == "import":
+                return np.stack(list(embed_in_order(loaders, batch_size=batch)))
             blocks = [paths[i : i + batch] for i in range(0, len(paths), batch)]
+            if kind == "upload":
+                return np.concatenate([embed_images(load_form(block)) for block in blocks])
             return np.concatenate([embed_images([load(p) for p in block]) for block in blocks])
 
     return run
@@ -263,6 +275,19 @@ def draft_decoded(path: Path, side: int = EMBEDDING_DRAFT_SIZE):
         image.draft("RGB", (side, side))
         image.load()
     return image
+
+
+def checked_uploads(paths: list[Path]) -> list:
+    """Photos checked and decoded as a form's photos field does (dogs.forms.check_uploads: side by side)."""
+    import contextlib
+
+    from django.core.files import File
+
+    from dogs.forms import check_uploads
+
+    with contextlib.ExitStack() as stack:
+        files = [File(stack.enter_context(path.open("rb")), name=path.name) for path in paths]
+        return [checked.image for _upload, checked in check_uploads(files)]
 
 
 def checked_upload(path: Path):

@@ -1,4 +1,4 @@
-"""embed_in_order: photos decoded by a thread ahead of the model, results in order, errors in place."""
+"""embed_in_order: each batch decoded by a pool of threads, then embedded; results in order, errors in place."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def unreadable():
 
 
 def decode_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "embedding-decode"]
+    return [t for t in threading.enumerate() if t.name.startswith("embedding-decode")]
 
 
 def test_it_gives_each_photo_its_vector_in_order_and_unreadable_ones_their_error():
@@ -62,17 +62,33 @@ def test_an_unexpected_loader_error_stops_the_stream_and_is_raised():
     assert not decode_threads()
 
 
-def test_decoding_stays_a_bounded_number_of_photos_ahead():
+def test_decoding_stays_one_batch_ahead_and_closing_the_stream_ends_its_threads():
     calls: list[int] = []
-    stream = embeddings.embed_in_order([loader(seed, calls) for seed in range(40)], batch_size=1, decode_ahead=2)
+    stream = embeddings.embed_in_order([loader(seed, calls) for seed in range(40)], batch_size=3)
 
     next(stream)
-    settled, deadline = -1, time.monotonic() + 5
-    while settled != len(calls) and time.monotonic() < deadline:  # until the decode thread is blocked
-        settled = len(calls)
-        time.sleep(0.2)
+    time.sleep(0.3)  # time for anything that would decode further
+    assert sorted(calls) == [0, 1, 2], "only the first batch"
+    next(stream), next(stream)
+    assert len(calls) == 3
     stream.close()
 
-    # One embedded, two waiting in the queue, one decoded and waiting for room.
-    assert len(calls) <= 4
-    assert not decode_threads(), "closing the stream ends its decode thread"
+    assert not decode_threads(), "closing the stream ends its decode threads"
+
+
+def test_a_batch_is_decoded_in_parallel(monkeypatch):
+    from search.embeddings import pipeline
+
+    monkeypatch.setattr(pipeline, "decode_threads", lambda: 2)
+    both_in = threading.Barrier(2, timeout=10)
+
+    def meeting(seed):
+        def load():
+            both_in.wait()  # only passes when two loaders run at once
+            return make_image(seed, size=(320, 240))
+
+        return load
+
+    results = list(embeddings.embed_in_order([meeting(1), meeting(2)], batch_size=2))
+
+    assert len(results) == 2 and not any(isinstance(r, OSError) for r in results)
