@@ -67,6 +67,41 @@ def main() -> None:
         cpu_ratio = f"{cpu_median / cpu_base:.2f}" if cpu_base else "-"
         print(f"{recipe:<18}{median * 1000:>10.1f}{p90 * 1000:>9.1f}{ratio:>9}{cpu_median * 1000:>9.1f}{cpu_ratio:>9}")
 
+    worker_path(photos, encoders, args.rounds)
+
+
+def worker_path(photos, encoders: dict, rounds: int) -> None:
+    """The worker's call, `embed_and_find_dogs` on a batch of the photos: the vector and the dog's box.
+
+    Against `whole` through `embed_in_order` (the vector alone, as before issue 21). With `whole`
+    the box costs a second, smaller pass; `pool` and the crop recipes find it in their own pass.
+    The photos are cut to 4:3 at 1024 x 768, as from one phone: `pool` batches photos of one
+    shape (darknet's come in five).
+    """
+    from PIL import ImageOps
+
+    from search import embeddings
+    from search.embeddings import embed_and_find_dogs, embed_in_order
+
+    phone = [ImageOps.fit(image, (1024, 768)) for image in photos]
+    loaders = [lambda image=image: image for image in phone]
+    runs = {"whole, vector only (before)": ("whole", embed_in_order)}
+    runs |= {f"{recipe} + box": (recipe, embed_and_find_dogs) for recipe in encoders}
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds + 1):  # the first round builds each batch size's kernels
+        for name, (recipe, call) in runs.items():
+            embeddings._loaded = (embeddings._configured_key(), encoders[recipe])
+            started = time.perf_counter()
+            list(call(loaders, batch_size=len(photos)))
+            times[name].append((time.perf_counter() - started) / len(photos))
+    embeddings.reset()
+    base = statistics.median(times["whole, vector only (before)"][1:])
+    print(f"\nThe worker's path: embed_and_find_dogs, {len(photos)} photos (4:3, 1024 x 768) per batch, per photo")
+    print(f"{'recipe':<30}{'median ms':>10}{'x before':>10}")
+    for name, seconds in times.items():
+        median = statistics.median(seconds[1:])
+        print(f"{name:<30}{median * 1000:>10.1f}{median / base:>10.2f}")
+
 
 if __name__ == "__main__":
     main()

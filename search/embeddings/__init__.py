@@ -67,6 +67,8 @@ class Encoder(Protocol):
 
     def pixels_and_dog(self, image: Image.Image) -> tuple[np.ndarray, Localisation | None]: ...
 
+    def encode_pixels_and_dogs(self, pixels: Sequence[np.ndarray]) -> tuple[np.ndarray, list[DogInPhoto | None]]: ...
+
 
 @dataclass(frozen=True)
 class ModelStatus:
@@ -311,4 +313,5 @@ def embed_image_and_find_dog(image: Image.Image) -> tuple[np.ndarray, DogInPhoto
     """One upright photo's unit vector, and where the model sees the dog in it."""
     encoder = get_encoder()
     pixels, found = encoder.pixels_and_dog(image)
-    return encoder.encode_pixels([pixels])[0], DogInPhoto.from_localisation(found, image.size)
+    vectors, found_in_pass = encoder.encode_pixels_and_dogs([pixels])
+    return vectors[0], found_in_pass[0] or DogInPhoto.from_localisation(found, image.size)

@@ -17,7 +17,7 @@ from django.conf import settings
 
 from . import ModelUnavailable, inference_context
 from .encoder import Forward, SquareImageEncoder
-from .localise import EfficientNetLocaliser, Localisation
+from .localise import EfficientNetLocaliser, Localisation, LocaliserInput
 from .pixels import SquareInput
 
 ARCHITECTURE = "efficientnet-lite0"
@@ -72,9 +72,13 @@ class EfficientNetLite0Encoder(SquareImageEncoder):
         self.settle_precision(precision, self.name, lambda name: _forward(model, name))
         self._localiser = EfficientNetLocaliser(model, PIXEL_MEAN, PIXEL_STD, precision=self.precision)
 
-    def pooled_and_found(self, image) -> tuple[np.ndarray, Localisation]:
-        """The `pool` recipe's vector (not normalised): features averaged over the dog's box, one pass; and the box."""
-        return self._localiser.pooled_and_found(image)
+    def pool_input(self, image) -> LocaliserInput:
+        """The `pool` recipe's input for a photo: the whole photo at the localiser's size (cheap)."""
+        return self._localiser.input_for(image)
+
+    def pooled_batch(self, inputs: list[LocaliserInput]) -> list[tuple[np.ndarray, Localisation]]:
+        """The `pool` recipe's vectors (not normalised), features averaged over each dog's box, and the boxes."""
+        return self._localiser.pooled_batch(inputs)
 
 
 def _forward(model, precision: str) -> Forward:

@@ -61,6 +61,14 @@ class Localisation:
         return [round(left / width, 4), round(top / height, 4), round(right / width, 4), round(bottom / height, 4)]
 
 
+@dataclass(frozen=True)
+class LocaliserInput:
+    """A photo as EfficientNet's localiser takes it: (rows, cols, 3) uint8 pixels, and the photo's own size."""
+
+    pixels: np.ndarray
+    size: tuple[int, int]
+
+
 def whole(image: Image.Image, score: float = 0.0) -> Localisation:
     return Localisation((0, 0, *image.size), False, score)
 
@@ -120,35 +128,56 @@ class EfficientNetLocaliser:
     def __call__(self, image: Image.Image) -> Localisation:
         return self.look(image)[0]
 
-    def pooled_and_found(self, image: Image.Image) -> tuple[np.ndarray, Localisation]:
-        """The average of the feature map over the dog's box (over all of it when no dog is found), and the box.
+    def pooled_batch(self, inputs: list[LocaliserInput]) -> list[tuple[np.ndarray, Localisation]]:
+        """For each input: the feature map averaged over the dog's box (over all of it when no dog
+        is found), and the box.
 
         The `pool` recipe's embedding: one pass at the localiser's size gives both the box and
         the vector, instead of a second pass over a crop.
         """
-        found, features = self.look(image)
-        _, rows, cols = features.shape
+        pooled = []
+        for (found, features), source in zip(self.look_batch(inputs), inputs, strict=True):
+            _, rows, cols = features.shape
+            width, height = source.size
+            left, top, right, bottom = found.box
+            c0, r0 = min(cols - 1, int(left / width * cols)), min(rows - 1, int(top / height * rows))
+            c1, r1 = max(c0 + 1, math.ceil(right / width * cols)), max(r0 + 1, math.ceil(bottom / height * rows))
+            pooled.append((features[:, r0:r1, c0:c1].mean(axis=(1, 2)), found))
+        return pooled
+
+    def input_for(self, image: Image.Image) -> LocaliserInput:
+        """The whole photo at the localiser's size (shorter side 224, sides rounded to the network's
+        stride of 32), as uint8; cheap, and safe to make in a decode thread."""
         width, height = image.size
-        left, top, right, bottom = found.box
-        c0, r0 = min(cols - 1, int(left / width * cols)), min(rows - 1, int(top / height * rows))
-        c1, r1 = max(c0 + 1, math.ceil(right / width * cols)), max(r0 + 1, math.ceil(bottom / height * rows))
-        return features[:, r0:r1, c0:c1].mean(axis=(1, 2)), found
+        scale = self.side / min(width, height)
+        input_w, input_h = (max(32, round(side * scale / 32) * 32) for side in (width, height))
+        rgb = image.convert("RGB") if image.mode != "RGB" else image
+        return LocaliserInput(np.asarray(rgb.resize((input_w, input_h), Image.Resampling.BICUBIC)), image.size)
 
     def look(self, image: Image.Image) -> tuple[Localisation, np.ndarray]:
         """(where the dog is, the (1280, rows, cols) float32 feature map of the whole photo)."""
+        return self.look_batch([self.input_for(image)])[0]
+
+    def look_batch(self, inputs: list[LocaliserInput]) -> list[tuple[Localisation, np.ndarray]]:
+        """`look` for many photos: those whose inputs have the same shape go through the network together."""
         import torch
 
-        width, height = image.size
-        scale = self.side / min(width, height)
-        # Whole photo, sides rounded to the network's stride of 32.
-        input_w, input_h = (max(32, round(side * scale / 32) * 32) for side in (width, height))
-        rgb = image.convert("RGB") if image.mode != "RGB" else image
-        pixels = np.asarray(rgb.resize((input_w, input_h), Image.Resampling.BICUBIC), dtype=np.float32)
-        tensor = torch.from_numpy((pixels - self.mean) / self.std).permute(2, 0, 1)[None]
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bfloat16):
-            features = self.model.extract_features(tensor.contiguous(memory_format=torch.channels_last))
+        by_shape: dict[tuple, list[int]] = {}
+        for number, source in enumerate(inputs):
+            by_shape.setdefault(source.pixels.shape, []).append(number)
+        maps: dict[int, torch.Tensor] = {}
+        for numbers in by_shape.values():
+            stacked = np.stack([inputs[number].pixels for number in numbers]).astype(np.float32)
+            tensor = torch.from_numpy((stacked - self.mean) / self.std).permute(0, 3, 1, 2)
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bfloat16):
+                features = self.model.extract_features(tensor.contiguous(memory_format=torch.channels_last))
+            maps.update(zip(numbers, features.float(), strict=True))
+        return [self._found(maps[number], source.size) for number, source in enumerate(inputs)]
+
+    def _found(self, features, size: tuple[int, int]) -> tuple[Localisation, np.ndarray]:
+        import torch
+
         with torch.inference_mode():
-            features = features[0].float()
             dog_weights = self.weights[DOG_CLASSES]
             # Each cell's own class probabilities: how sure the classifier would be of a dog there.
             cells = torch.einsum("kc,chw->khw", self.weights, features) + self.bias[:, None, None]
@@ -158,8 +187,8 @@ class EfficientNetLocaliser:
             heat = torch.einsum("k,kc,chw->hw", dog_probs / dog_probs.sum(), dog_weights, features)
         peak = float(cell_dog.max())
         if peak < EFFICIENTNET_MIN_DOG_PROBABILITY:
-            return whole(image, peak), features.numpy()
-        return Localisation(box_from_map(heat.numpy(), image.size), True, peak), features.numpy()
+            return Localisation((0, 0, *size), False, peak), features.numpy()
+        return Localisation(box_from_map(heat.numpy(), size), True, peak), features.numpy()
 
 
 class ClipLocaliser:

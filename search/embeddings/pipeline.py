@@ -93,7 +93,7 @@ def _embedded(encoder, loaders: Iterable[PhotoLoader], size: int, *, find_dogs: 
     prepare = functools.partial(_load_and_prepare, encoder, find_dogs=find_dogs)
     with ThreadPoolExecutor(min(size, decode_threads()), thread_name_prefix="embedding-decode") as pool:
         for batch in _batches(loaders, size):
-            yield from _with_vectors(encoder, list(pool.map(prepare, batch)))
+            yield from _with_vectors(encoder, list(pool.map(prepare, batch)), find_dogs)
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
@@ -113,7 +113,16 @@ def _load_and_prepare(encoder, load: PhotoLoader, *, find_dogs: bool):
     return pixels, DogInPhoto.from_localisation(found, image.size)
 
 
-def _with_vectors(encoder, prepared: list) -> Iterator[tuple[np.ndarray, DogInPhoto | None] | OSError]:
-    vectors = iter(encoder.encode_pixels([p[0] for p in prepared if not isinstance(p, OSError)]))
+def _with_vectors(encoder, prepared: list, find_dogs: bool) -> Iterator[tuple[np.ndarray, DogInPhoto | None] | OSError]:
+    pixels = [p[0] for p in prepared if not isinstance(p, OSError)]
+    if find_dogs:  # some recipes find the dog in the embedding's own pass (`pool`)
+        vectors, dogs_found = encoder.encode_pixels_and_dogs(pixels)
+    else:
+        vectors, dogs_found = encoder.encode_pixels(pixels), [None] * len(pixels)
+    results = iter(zip(vectors, dogs_found, strict=True))
     for item in prepared:
-        yield item if isinstance(item, OSError) else (next(vectors), item[1])
+        if isinstance(item, OSError):
+            yield item
+        else:
+            vector, found_in_pass = next(results)
+            yield vector, found_in_pass or item[1]

@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from .localise import Localisation, square_around
+from .pipeline import DogInPhoto
 
 RECIPES = ("whole", "flip", "crop", "crop+flip", "whole+crop", "whole+crop+flip", "pool")
 # The plain model: its stored vectors carry the model's name alone.
@@ -51,7 +52,7 @@ class RecipeEncoder:
     def __init__(self, inner, recipe: str) -> None:
         if recipe not in RECIPES:
             raise ValueError(f"unknown recipe {recipe!r}")
-        if recipe == "pool" and not hasattr(inner, "pooled_and_found"):
+        if recipe == "pool" and not hasattr(inner, "pooled_batch"):
             raise ValueError(f"the pool recipe needs EfficientNet-Lite0's feature map, not {inner.name}")
         self.inner, self.recipe = inner, recipe
         parts = recipe.split("+")
@@ -70,25 +71,26 @@ class RecipeEncoder:
     def localise(self, image: Image.Image) -> Localisation:
         return self.inner.localise(image)
 
-    def pixels(self, image: Image.Image) -> np.ndarray:
+    def pixels(self, image: Image.Image):
         """(views, side, side, 3) uint8; runs the localiser (a model pass) when the recipe crops.
 
-        For `pool`, the photo's (1, d) float32 vector itself.
+        For `pool`, the whole photo at the localiser's size: the model pass comes in `encode_pixels`,
+        batched.
         """
         return self._views(image)[0]
 
     def pixels_and_dog(self, image: Image.Image) -> tuple[np.ndarray, Localisation | None]:
-        """`pixels` and where the dog is: the recipe's own localisation when it makes one, else the model's."""
+        """`pixels` and where the dog is: the recipe's own localisation when it makes one, else the
+        model's; None for `pool`, whose box comes with its vector (`encode_pixels_and_dogs`)."""
         views, found = self._views(image)
-        if found is None and self.inner.measured_localiser:
+        if found is None and self.recipe != "pool" and self.inner.measured_localiser:
             found = self.localise(image)
         return views, found
 
     def _views(self, image: Image.Image) -> tuple[np.ndarray, Localisation | None]:
         found = None
         if self.recipe == "pool":
-            vector, found = self.inner.pooled_and_found(image)
-            return vector[None].astype(np.float32), found
+            return self.inner.pool_input(image), None
         views = []
         if self.whole_view:
             views.append(self.inner.pixels(image))
@@ -100,21 +102,36 @@ class RecipeEncoder:
             views += [np.ascontiguousarray(view[:, ::-1]) for view in views]
         return np.stack(views), found
 
-    def encode_pixels(self, pixels: Sequence[np.ndarray]) -> np.ndarray:
+    def encode_pixels(self, pixels: Sequence) -> np.ndarray:
+        return self.encode_pixels_and_dogs(pixels)[0]
+
+    def encode_pixels_and_dogs(self, pixels: Sequence) -> tuple[np.ndarray, list[DogInPhoto | None]]:
+        """The vectors, and for `pool` where the dog is in each photo (found in the same pass); else Nones."""
         if not len(pixels):
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        counts = [len(stack) for stack in pixels]
+            return np.zeros((0, self.dimension), dtype=np.float32), []
         if self.recipe == "pool":
-            flat = np.concatenate(pixels)
-        else:
-            flat = self.inner.encode_pixels([view for stack in pixels for view in stack])
+            pooled = self.inner.pooled_batch(list(pixels))
+            vectors = np.stack([vector for vector, _found in pooled]).astype(np.float32)
+            dogs = [
+                DogInPhoto.from_localisation(found, source.size)
+                for (_vector, found), source in zip(pooled, pixels, strict=True)
+            ]
+            return _unit_rows(vectors), dogs
+        return self._averaged(pixels), [None] * len(pixels)
+
+    def _averaged(self, pixels: Sequence[np.ndarray]) -> np.ndarray:
+        counts = [len(stack) for stack in pixels]
+        flat = self.inner.encode_pixels([view for stack in pixels for view in stack])
         flat = flat / np.maximum(np.linalg.norm(flat, axis=1, keepdims=True), 1e-12)
         rows, start = [], 0
         for count in counts:
             rows.append(flat[start : start + count].mean(axis=0))
             start += count
-        averaged = np.stack(rows)
-        return (averaged / np.maximum(np.linalg.norm(averaged, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+        return _unit_rows(np.stack(rows))
 
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
         return self.encode_pixels([self.pixels(image) for image in images])
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    return (vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)).astype(np.float32)

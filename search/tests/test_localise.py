@@ -6,6 +6,7 @@ the tiny random CLIP only shows that CLIP's localiser runs.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from PIL import Image
@@ -132,3 +133,19 @@ def test_changing_the_recipe_re_embeds_every_photo_through_change_model(settings
     assert {p.embedding_model for p in photos} == {f"{old_model}@crop+flip"}
     assert all(bytes(p.embedding) != before[p.pk] for p in photos)
     assert "Switched 2 photos" in capsys.readouterr().out
+
+
+def test_pool_gives_each_photo_in_a_batch_what_it_gets_alone(bundled_model):
+    # Photos of one shape share the network pass; a portrait one goes through on its own.
+    bundled_model.EMBEDDING_RECIPE = "pool"
+    dog = photo("dog")
+    images = [dog, photo("giraffe"), dog.crop((0, 0, 400, 576)), photo("horses")]
+
+    batched = list(embeddings.embed_and_find_dogs([lambda image=image: image for image in images], batch_size=4))
+
+    for image, (vector, dog_in_photo) in zip(images, batched, strict=True):
+        alone, found = embeddings.embed_image_and_find_dog(image)
+        np.testing.assert_allclose(vector, alone, atol=1e-4)
+        assert dog_in_photo == found
+        assert dog_in_photo.found == embeddings.find_dog(image).found
+    assert batched[0][1].found and not batched[1][1].found
