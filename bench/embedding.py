@@ -75,7 +75,7 @@ LABELS = {
     "model-float32": "model alone, float32",
     "sync": "sync: embed_and_find_dogs(open_for_embedding loaders), EMBEDDING_PRECISION=auto",
     "sync-float32": "sync, float32",
-    "sync-serial": "sync without the decode thread: embed_images(open_for_embedding of the block)",
+    "sync-serial": "sync, decoding one photo after another: embed_images(open_for_embedding of the block)",
     "upload": f"upload: check_uploads (draft_to={EMBEDDING_DRAFT_SIZE}, side by side) + embed_images, 8 per call",
     "upload-float32": "upload, float32",
     "import": f"import: embed_in_order(open_checked_photo(draft_to={EMBEDDING_DRAFT_SIZE}) loaders)",

@@ -108,7 +108,7 @@ def embed_photos(photos: Sequence[DogPhoto]) -> dict[int, str]:
     """
     model = active_model_name()
     embedded, unreadable = [], {}
-    # A decode thread reads, crops and localises the next photos while the model embeds this batch.
+    # Each batch is read, cropped and localised by a pool of threads, then embedded.
     loaders = [functools.partial(open_for_embedding, photo) for photo in photos]
     for photo, result in zip(photos, embed_and_find_dogs(loaders), strict=True):
         if isinstance(result, OSError):  # a stored file went missing or unreadable

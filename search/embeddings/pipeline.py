@@ -71,9 +71,9 @@ def embed_and_find_dogs(
 ) -> Iterator[tuple[np.ndarray, DogInPhoto] | OSError]:
     """As `embed_in_order`, with where the model sees the dog in each photo (localise.py).
 
-    The decode threads localise too: free where the recipe localises anyway (`pool`, `crop`),
-    else a second, smaller pass of a model whose localiser is measured (EfficientNet-Lite0);
-    CLIP's is not, and its photos are not looked at.
+    Free where the recipe localises anyway (`pool` in its batched pass, `crop` in the decode
+    threads), else a second, smaller pass in the decode threads, by a model whose localiser is
+    measured (EfficientNet-Lite0); CLIP's is not, and its photos are not looked at.
     """
     from . import get_encoder
 
