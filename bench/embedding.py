@@ -25,9 +25,10 @@ machine is shared) slows every path alike within seconds of each other. A path's
 is its images over its seconds; its ratio to the blog's way (and to the model alone) is the
 median of the per-round ratios. Model loading and a warm-up are excluded. Where each path's
 time goes: decoding (the loader or open_checked_photo), preprocessing (`encoder.pixels`)
-and the model (`encoder.encode_pixels`), as shares of its wall time; where photos are decoded
-on several threads at once (sync, import, upload), decoding and preprocessing are summed over the
-threads, so the shares can add up to more than 100 %.
+and the model (`encoder.encode_pixels`), as shares of its wall time; where the pipeline decodes on
+several threads at once (sync, import), decoding and preprocessing are summed over the threads, so
+the shares can add up to more than 100 %; the upload row's decoding is the wall time of
+`check_uploads`.
 
 Memory: `ru_maxrss` needs a process per path, so each path also runs once over all the
 photos in a fresh worker of its own.
@@ -41,6 +42,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -92,6 +94,7 @@ class Stopwatch:
     def __init__(self) -> None:
         self.path = ""
         self.seconds: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self.lock = threading.Lock()  # decode threads add up their times at once
 
     def timed(self, part: str, function):
         def run(*args, **kwargs):
@@ -99,7 +102,8 @@ class Stopwatch:
             try:
                 return function(*args, **kwargs)
             finally:
-                self.seconds[self.path][part] += time.perf_counter() - start
+                with self.lock:
+                    self.seconds[self.path][part] += time.perf_counter() - start
 
         return run
 

@@ -73,8 +73,17 @@ def check_uploads(uploads: Sequence[File]) -> list[CheckedUpload | ValidationErr
 
     if len(uploads) < 2:
         return [checked_or_error(upload) for upload in uploads]
-    with ThreadPoolExecutor(min(len(uploads), len(os.sched_getaffinity(0))), thread_name_prefix="photo-check") as pool:
+    with ThreadPoolExecutor(min(len(uploads), _check_threads()), thread_name_prefix="photo-check") as pool:
         return list(pool.map(checked_or_error, uploads))
+
+
+def _check_threads() -> int:
+    """This process's share of the cores: TORCH_THREADS when set (gunicorn.conf.py sets it to cores ÷
+    workers), else the cores it may run on."""
+    if settings.TORCH_THREADS:
+        return settings.TORCH_THREADS
+    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    return max(1, len(cores))
 
 
 class PhotoField(forms.FileField):

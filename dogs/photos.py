@@ -41,6 +41,10 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, ImageFile, ImageOps
 
+# Pillow warns (UserWarning) about corrupt EXIF and the like in hostile files: noise for us, and an
+# exception under `python -W error`. Silenced once for the process, not per call (see _decode).
+warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL(\.|$)")
+
 # JPEGs decoded for embedding need only cover the model's input: decoding a 12 MP photo at
 # 1/4 or 1/8 scale costs a fraction of the full decode (measured in BENCHMARKS.md).
 EMBEDDING_DRAFT_SIZE = 360  # 4:3 photos keep a 480 px long side for previews; 12 MP ones decode at 1/8 (BENCHMARKS.md)
@@ -318,28 +322,22 @@ def _decode(data: bytes, name: str, content_type: str, draft_to: int | None) -> 
     pixel_limit = max_pixels()
     _register_heif()
 
-    # Turn Pillow's DecompressionBombWarning into an exception.  Note that
-    # catch_warnings mutates process-global state; the filters are specific
-    # to these warning categories, so even if threads interleave the worst
-    # case is that a filter outlives this block elsewhere - harmless here.
-    with warnings.catch_warnings():
-        # Pillow warns (UserWarning) about corrupt EXIF etc. in hostile files:
-        # noise for us, and an exception under `python -W error`.
-        warnings.simplefilter("ignore", UserWarning)
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+    # No warnings.catch_warnings() here: it swaps process-wide state and is not thread-safe on
+    # Python 3.11, and photos are checked on several threads at once (a form's photos, the
+    # worker's decode pool). Pillow's UserWarnings are silenced once, below the imports; its
+    # DecompressionBombWarning stays a warning, since the pixel budget is checked explicitly.
+    # 1. Header only: identify the format and the claimed dimensions.
+    try:
+        img = Image.open(io.BytesIO(data), formats=_open_formats())
+    except Image.DecompressionBombError:
+        raise _err_bomb(None, pixel_limit) from None
+    except _DECODE_ERRORS:
+        raise (_err_corrupt() if magic_ok else _err_not_image()) from None
 
-        # 1. Header only: identify the format and the claimed dimensions.
-        try:
-            img = Image.open(io.BytesIO(data), formats=_open_formats())
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _err_bomb(None, pixel_limit) from None
-        except _DECODE_ERRORS:
-            raise (_err_corrupt() if magic_ok else _err_not_image()) from None
-
-        try:
-            return _decode_opened(img, pixel_limit, draft_to)
-        finally:
-            img.close()
+    try:
+        return _decode_opened(img, pixel_limit, draft_to)
+    finally:
+        img.close()
 
 
 def _decode_opened(img: ImageFile.ImageFile, pixel_limit: int, draft_to: int | None) -> CheckedPhoto:
@@ -363,7 +361,7 @@ def _decode_opened(img: ImageFile.ImageFile, pixel_limit: int, draft_to: int | N
             # JPEG can decode directly at 1/2, 1/4, 1/8 scale (DCT scaling).
             img.draft("RGB", (draft_to, draft_to))
         img.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:
         raise _err_bomb((width, height), pixel_limit) from None
     except _DECODE_ERRORS:
         raise _err_corrupt() from None
@@ -387,14 +385,10 @@ def _decode_opened(img: ImageFile.ImageFile, pixel_limit: int, draft_to: int | N
 
 def _apply_orientation(img: Image.Image) -> None:
     """Apply the EXIF orientation in place; broken EXIF is simply ignored."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "Corrupt EXIF data" chatter
-            ImageOps.exif_transpose(img, in_place=True)
-    except Exception:  # noqa: BLE001 - metadata must never be fatal
-        # exif_transpose rotates before rewriting the EXIF blob, so a
-        # failure there still leaves the pixels correctly oriented.
-        pass
+    # Metadata must never be fatal; exif_transpose rotates before rewriting the EXIF blob, so a
+    # failure there still leaves the pixels correctly oriented.
+    with contextlib.suppress(Exception):
+        ImageOps.exif_transpose(img, in_place=True)
 
 
 _WHITE = (255, 255, 255)
@@ -457,9 +451,7 @@ _NO_METADATA = PhotoMetadata(taken_at=None, latitude=None, longitude=None)
 def _read_metadata(img: Image.Image) -> PhotoMetadata:
     """Best-effort EXIF extraction; any problem yields None fields."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Pillow warns on corrupt EXIF
-            exif = img.getexif()
+        exif = img.getexif()
     except Exception:  # noqa: BLE001 - broken EXIF must never be fatal
         return _NO_METADATA
     return PhotoMetadata(taken_at=_safe(_taken_at, exif), **_safe_gps(exif))
@@ -467,9 +459,7 @@ def _read_metadata(img: Image.Image) -> PhotoMetadata:
 
 def _safe(func: Any, exif: Image.Exif) -> Any:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return func(exif)
+        return func(exif)
     except Exception:  # noqa: BLE001
         return None
 

@@ -122,6 +122,7 @@ def _copy_photos(source: Dog, target: Dog, written: list) -> None:
             continue
         image = ContentFile(data, name=safe_upload_name("", "JPEG"))
         copy = DogPhoto(dog=target, image=image, embedding=photo.embedding, embedding_model=photo.embedding_model)
+        copy.set_dog(photo.dog_found, photo.dog_box)  # the same pixels: where the dog is, too (the crop is made anew)
         written.append(copy.image)
         copy.save()
 

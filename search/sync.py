@@ -108,7 +108,7 @@ def embed_photos(photos: Sequence[DogPhoto]) -> dict[int, str]:
     """
     model = active_model_name()
     embedded, unreadable = [], {}
-    # Each batch is read, cropped and localised by a pool of threads, then embedded.
+    # Each batch is read and prepared by a pool of threads, then embedded; the dog is found on the way.
     loaders = [functools.partial(open_for_embedding, photo) for photo in photos]
     for photo, result in zip(photos, embed_and_find_dogs(loaders), strict=True):
         if isinstance(result, OSError):  # a stored file went missing or unreadable

@@ -476,13 +476,34 @@ def test_rejects_pixel_bomb_from_header_before_decoding() -> None:
     assert error.messages == ["The image is too large (8000 x 8000 pixels). The maximum is 50 megapixels."]
 
 
-@pytest.mark.parametrize("side", [10_000, 20_000])
-def test_rejects_bombs_pillow_flags_itself(side: int) -> None:
-    # 100 MP triggers Pillow's DecompressionBombWarning, 400 MP its
-    # DecompressionBombError, both inside Image.open().
-    error = rejected(png_with_header_size(side, side), name="bomb.png")
+def test_rejects_bombs_pillow_only_warns_about_by_their_header() -> None:
+    # 100 MP: Pillow's DecompressionBombWarning, a warning only; the header's size is over the budget.
+    with pytest.warns(Image.DecompressionBombWarning):
+        error = rejected(png_with_header_size(10_000, 10_000), name="bomb.png")
+    assert error.code == "too_many_pixels"
+    assert error.messages == ["The image is too large (10000 x 10000 pixels). The maximum is 50 megapixels."]
+
+
+def test_rejects_bombs_pillow_refuses_itself() -> None:
+    # 400 MP: Pillow's DecompressionBombError inside Image.open(), before we see a size.
+    error = rejected(png_with_header_size(20_000, 20_000), name="bomb.png")
     assert error.code == "too_many_pixels"
     assert error.messages == ["The image is too large. The maximum is 50 megapixels."]
+
+
+def test_checking_photos_on_several_threads_leaves_the_warning_filters_alone() -> None:
+    import warnings
+
+    from dogs.forms import check_uploads
+
+    before = list(warnings.filters)
+    uploads = [upload(encode(Image.new("RGB", (64, 48), RED), "JPEG"), name=f"{n}.jpg") for n in range(8)]
+    uploads.append(upload(b"not a photo", name="bad.jpg"))
+
+    results = check_uploads(uploads)
+
+    assert warnings.filters == before
+    assert [type(r).__name__ for r in results] == ["tuple"] * 8 + ["ValidationError"]
 
 
 def test_real_compressed_bomb_is_rejected_cheaply() -> None:

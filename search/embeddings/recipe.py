@@ -8,8 +8,8 @@
 - `pool` (EfficientNet-Lite0 only): one pass over the whole photo (shorter side 224, not
   centre-cropped) gives both the dog's box and the feature map; the vector is the map's
   average over the box (over all of it when no dog is found). No second pass, so it costs
-  little more than `whole` (BENCHMARKS.md). It runs where the photo is decoded (`pixels`),
-  the model pass included: there is no fixed-size input to batch.
+  little more than `whole` (BENCHMARKS.md). `pixels` only resizes the photo; the network
+  runs in `encode_pixels`, photos of one shape in one batch, and the box comes out with the vector.
 
 An empty EMBEDDING_RECIPE (the default) means the model's own recipe (MODEL_RECIPES). The
 recipe is part of the model version stored beside every embedding (`active_model_name()`),
@@ -81,9 +81,12 @@ class RecipeEncoder:
 
     def pixels_and_dog(self, image: Image.Image) -> tuple[np.ndarray, Localisation | None]:
         """`pixels` and where the dog is: the recipe's own localisation when it makes one, else the
-        model's; None for `pool`, whose box comes with its vector (`encode_pixels_and_dogs`)."""
+        model's; None for `pool`, whose box comes with its vector (`encode_pixels_and_dogs`), and
+        for a model whose localiser is not measured (CLIP), even where a crop recipe used it."""
         views, found = self._views(image)
-        if found is None and self.recipe != "pool" and self.inner.measured_localiser:
+        if not self.inner.measured_localiser:
+            return views, None
+        if found is None and self.recipe != "pool":
             found = self.localise(image)
         return views, found
 

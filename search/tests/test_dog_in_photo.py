@@ -180,3 +180,63 @@ def test_clips_unmeasured_localiser_is_not_used_for_stored_photos(client):
     client.force_login(make_staff())
     page = client.post(reverse("search:find_owner"), {"photo": upload(sample_photos_dir() / "giraffe.jpg")})
     assert NO_DOG_HINT not in page.content.decode() and 'class="dog-crop"' not in page.content.decode()
+
+
+def test_clips_boxes_are_not_stored_even_by_a_recipe_that_crops(settings):
+    settings.EMBEDDING_RECIPE = "crop"  # the tiny CLIP crops around what its localiser finds
+    from search import embeddings
+
+    embeddings.reset()
+    try:
+        dog = Dog(name="Rex")
+        register_dog(dog, make_owner(), [checked("dog")])
+        drain()
+        photo = dog.photos.get()
+        assert photo.embedding_model.endswith("@crop")
+        assert photo.dog_found is None and photo.dog_box is None and not photo.dog_crop
+    finally:
+        embeddings.reset()
+
+
+def test_a_closed_found_report_no_longer_shows_its_crop_to_anyone(bundled_model, shelter_and_staff):
+    shelter, client = shelter_and_staff
+    report = intake(shelter, "dog")
+    drain()
+    url = reverse("reunions:found_photo_dog", args=[report.dog.photos.get().pk])
+    assert client.get(url).status_code == 200
+
+    FoundReport.objects.filter(pk=report.pk).update(status=FoundReport.Status.CLOSED)
+
+    assert client.get(url).status_code == 404
+
+
+def test_change_model_keeps_a_crop_whose_box_did_not_move(bundled_model):
+    from django.core.management import call_command
+
+    dog = Dog(name="Rex")
+    register_dog(dog, make_owner(), [checked("dog")])
+    drain()
+    before = dog.photos.get()
+
+    call_command("change_model", batch_size=4, verbosity=0)
+
+    after = dog.photos.get()
+    assert after.dog_box == before.dog_box and after.dog_crop.name == before.dog_crop.name
+
+
+def test_a_reunion_keeps_where_the_dog_is_in_the_shelters_photos(bundled_model, shelter_and_staff):
+    from reunions.services import confirm_reunion
+
+    shelter, _client = shelter_and_staff
+    owner = make_owner()
+    dog = Dog(name="Rex")
+    register_dog(dog, owner, [checked("giraffe")])
+    report = intake(shelter, "dog")
+    drain()
+    found_photo = report.dog.photos.get()
+    owners_photo = dog.photos.get()
+
+    confirm_reunion(report, dog, make_staff("ana"))
+
+    copy = dog.photos.exclude(pk=owners_photo.pk).get()
+    assert (copy.dog_found, copy.dog_box) == (True, found_photo.dog_box)

@@ -62,7 +62,7 @@ def test_an_unexpected_loader_error_stops_the_stream_and_is_raised():
     assert not decode_threads()
 
 
-def test_decoding_stays_one_batch_ahead_and_closing_the_stream_ends_its_threads():
+def test_only_the_batch_being_embedded_is_decoded_and_closing_the_stream_ends_its_threads():
     calls: list[int] = []
     stream = embeddings.embed_in_order([loader(seed, calls) for seed in range(40)], batch_size=3)
 
