@@ -16,7 +16,10 @@ from __future__ import annotations
 import copy
 import functools
 import gc
+import logging
 import os
+import statistics
+import time
 import warnings
 
 import torch
@@ -24,9 +27,17 @@ from django.conf import settings
 from PIL import Image
 
 from . import ModelUnavailable
-from .encoder import Forward, SquareImageEncoder
+from .encoder import Forward, SquareImageEncoder, made_up_photos
 from .localise import CLIP_PROMPT, ClipLocaliser
 from .pixels import SquareInput
+
+logger = logging.getLogger(__name__)
+
+# Choosing the float32 kernels: this many made-up photos, timed this many times each; oneDNN is kept
+# only when clearly faster. About 2 s for ViT-B/32 on 2 cores, once per process start.
+KERNEL_SAMPLE = 4
+KERNEL_ROUNDS = 3
+KERNEL_MIN_SPEEDUP = 1.05
 
 OFFLINE_HELP = (
     "Could not load the CLIP model {name!r}: {error}. "
@@ -109,7 +120,8 @@ class ClipEncoder(SquareImageEncoder):
         text = model.encode([CLIP_PROMPT], convert_to_numpy=True)[0]
         self._localiser = ClipLocaliser(tower.vision_model, tower.projection, text, self.input)
         del model, clip
-        self.settle_precision(precision, model_name_or_path, functools.partial(_forward, tower))
+        sample = self.input.batch(made_up_photos(self.input.crop)[:KERNEL_SAMPLE])
+        self.settle_precision(precision, model_name_or_path, functools.partial(_forward, tower, sample))
         del tower
         # The loaded model (text tower included) sits in reference cycles: free it now, not at
         # some later collection, so a worker's memory settles at what it uses (BENCHMARKS.md).
@@ -132,7 +144,7 @@ def _square_input(processor) -> SquareInput:
     )
 
 
-def _forward(tower: _VisionTower, precision: str) -> Forward:
+def _forward(tower: _VisionTower, sample: torch.Tensor, precision: str) -> Forward:
     """The tower run in `precision`, on its own copy of the weights."""
     if precision == "bfloat16":
         # bfloat16 autocast as before (each embedding within a centred cosine of 0.998 of float32's,
@@ -149,14 +161,45 @@ def _forward(tower: _VisionTower, precision: str) -> Forward:
                 return reduced(pixels)
 
         return forward
-    # oneDNN's matmuls with the weights packed once: 10-15% faster than torch's default
-    # float32 matmul on the CPUs measured (BENCHMARKS.md), and the same results to 1e-6.
+    # Two ways to run float32, the same results to 1e-6, and which is faster depends on the CPU:
+    # oneDNN's matmuls with the weights packed once were 10-15 % faster than PyTorch's own on an
+    # AMD EPYC, and 0.85-0.97x on an Intel Xeon (BENCHMARKS.md). So time both, keep the faster.
+    # Copies, because the loaded weights are a memory map of the model file, released once
+    # nothing points into it; no_grad, or autograd keeps every float32 weight too.
+    with torch.no_grad():
+        kernels = {"pytorch": copy.deepcopy(tower), "onednn": _packed(tower)}
+    speeds = kernel_speeds(kernels, sample)
+    # A near tie keeps PyTorch's own: no TorchScript, which torch deprecates.
+    chosen = "onednn" if speeds["onednn"] >= KERNEL_MIN_SPEEDUP * speeds["pytorch"] else "pytorch"
+    logger.info(
+        "CLIP float32 kernels: %s (measured on %d made-up photos: %s)",
+        chosen,
+        len(sample),
+        ", ".join(f"{name} {speed:.1f} images/s" for name, speed in speeds.items()),
+    )
+    forward = kernels[chosen]
+    forward.kernel = chosen  # for the benchmark's report
+    return forward
+
+
+def _packed(tower: _VisionTower) -> torch.nn.Module:
     with warnings.catch_warnings():
         # Its modules are TorchScript, which torch 2.15 deprecates; they still run, and torch is pinned.
         warnings.simplefilter("ignore", FutureWarning)
         from torch.utils import mkldnn
 
-        # A copy, because the loaded weights are a memory map of the model file, released
-        # once nothing points into it; no_grad, or autograd keeps every float32 weight too.
-        with torch.no_grad():
-            return mkldnn.to_mkldnn(copy.deepcopy(tower))
+        return mkldnn.to_mkldnn(copy.deepcopy(tower))
+
+
+def kernel_speeds(kernels: dict[str, torch.nn.Module], sample: torch.Tensor) -> dict[str, float]:
+    """Images/s of each way to run the tower on `sample`, timed in alternating rounds after a warm-up."""
+    seconds: dict[str, list[float]] = {name: [] for name in kernels}
+    with torch.inference_mode():
+        for kernel in kernels.values():
+            kernel(sample)
+        for round_no in range(KERNEL_ROUNDS):
+            for name in list(kernels) if round_no % 2 == 0 else list(kernels)[::-1]:
+                started = time.perf_counter()
+                kernels[name](sample)
+                seconds[name].append(time.perf_counter() - started)
+    return {name: len(sample) / statistics.median(times) for name, times in seconds.items()}

@@ -82,7 +82,7 @@ class SquareImageEncoder:
         built: dict[str, Forward] = {}
 
         def measure_now() -> precisions.PrecisionChoice:
-            sample = self.input.batch(_made_up_photos(self.input.crop))
+            sample = self.input.batch(made_up_photos(self.input.crop))
             for name in ("float32", "bfloat16"):
                 built[name] = build(name)
             return precisions.measure({name: _runner(forward, sample) for name, forward in built.items()})
@@ -102,7 +102,7 @@ def _runner(forward: Forward, sample) -> Callable[[], np.ndarray]:
     return run
 
 
-def _made_up_photos(side: int) -> list[np.ndarray]:
+def made_up_photos(side: int) -> list[np.ndarray]:
     """Smooth colour fields with texture and noise: different enough to tell the precisions apart."""
     rng = np.random.default_rng(0)
     photos = []

@@ -170,3 +170,44 @@ def test_bfloat16_keeps_the_real_model_on_real_photos_close_to_float32(settings)
 
     # Each photo's nearest other photo is the same under both precisions.
     np.testing.assert_array_equal(nearest_other(full), nearest_other(reduced))
+
+
+@pytest.mark.parametrize(
+    ("speeds", "expected"),
+    [
+        ({"pytorch": 20.0, "onednn": 25.0}, "onednn"),  # packed clearly faster (the AMD EPYC measured)
+        ({"pytorch": 27.5, "onednn": 24.9}, "pytorch"),  # packed slower (the Intel Xeon measured)
+        ({"pytorch": 20.0, "onednn": 20.5}, "pytorch"),  # a near tie keeps PyTorch's own
+    ],
+)
+def test_clips_float32_kernels_are_chosen_by_timing_and_embed_alike(fresh_model, monkeypatch, speeds, expected):
+    from search.embeddings import clip
+
+    timed = []
+    monkeypatch.setattr(clip, "kernel_speeds", lambda kernels, sample: timed.append(sorted(kernels)) or speeds)
+    fresh_model.EMBEDDING_PRECISION = "float32"
+    images = [make_image(seed) for seed in (3, 4, 5)]
+
+    encoder = embeddings.get_encoder()
+    vectors = encoder.encode_images(images)
+
+    assert timed == [["onednn", "pytorch"]]
+    assert encoder._forward.kernel == expected
+    monkeypatch.setattr(clip, "kernel_speeds", lambda kernels, sample: {"pytorch": 1.0, "onednn": 1.0})
+    embeddings.reset()
+    other = embeddings.get_encoder()
+    assert other._forward.kernel == "pytorch"
+    np.testing.assert_allclose(vectors, other.encode_images(images), atol=1e-5)
+
+
+def test_the_kernels_are_timed_for_real_on_the_tiny_model(fresh_model):
+    from search.embeddings import clip
+
+    fresh_model.EMBEDDING_PRECISION = "float32"
+    encoder = embeddings.get_encoder()
+    tower = encoder._forward
+    sample = encoder.input.batch(clip.made_up_photos(encoder.input.crop)[:2])
+
+    speeds = clip.kernel_speeds({"a": tower, "b": tower}, sample)
+
+    assert set(speeds) == {"a", "b"} and all(speed > 0 for speed in speeds.values())
