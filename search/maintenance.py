@@ -190,21 +190,12 @@ def change_model(batch_size: int, progress: Callable[[int], None] | None = None)
         # A photo written while this ran (added, or its image replaced) was embedded from what
         # it was before, if at all: keep its old vector and let the outbox embed it afresh.
         rewritten = _written_since(started)
-        boxes_before = {
-            pk: (found, box)
-            for pk, found, box in DogPhoto.objects.filter(pk__in=vectors).values_list("pk", "dog_found", "dog_box")
-        }
-        same_box, new_box = [], []
-        for pk, vector in vectors.items():
-            if pk not in rewritten and pk in boxes_before:
-                photo = DogPhoto(pk=pk)
-                photo.set_vector(vector, model)
-                photo.dog_found, photo.dog_box = dogs[pk].found, dogs[pk].box
-                # A photo whose box moved loses its crop (made again when a page asks); the others keep theirs.
-                (same_box if boxes_before[pk] == (photo.dog_found, photo.dog_box) else new_box).append(photo)
-        fields = ["embedding", "embedding_model", "dog_found", "dog_box"]
-        DogPhoto.objects.bulk_update(same_box, fields, batch_size=500)
-        DogPhoto.objects.bulk_update(new_box, [*fields, "dog_crop"], batch_size=500)
+        # Loaded with their boxes, so set_dog keeps the crops whose box did not move.
+        current = DogPhoto.objects.only("pk", "dog_found", "dog_box", "dog_crop").in_bulk(vectors.keys() - rewritten)
+        for pk, photo in current.items():
+            photo.set_vector(vectors[pk], model)
+            photo.set_dog(dogs[pk].found, dogs[pk].box)
+        DogPhoto.objects.bulk_update(current.values(), sync.EMBEDDING_FIELDS, batch_size=500)
         IndexGeneration.bump()
         # Re-sync those, the photos of dogs edited meanwhile, and index entries whose photo is
         # gone or was not embedded with the new model (deleted meanwhile, unreadable).

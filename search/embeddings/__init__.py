@@ -311,7 +311,4 @@ def find_dog(image: Image.Image) -> Localisation:
 
 def embed_image_and_find_dog(image: Image.Image) -> tuple[np.ndarray, DogInPhoto]:
     """One upright photo's unit vector, and where the model sees the dog in it."""
-    encoder = get_encoder()
-    pixels, found = encoder.pixels_and_dog(image)
-    vectors, found_in_pass = encoder.encode_pixels_and_dogs([pixels])
-    return vectors[0], found_in_pass[0] or DogInPhoto.from_localisation(found, image.size)
+    return next(embed_and_find_dogs([lambda: image], batch_size=1))

@@ -19,7 +19,6 @@ import gc
 import logging
 import os
 import statistics
-import time
 import warnings
 
 import torch
@@ -30,6 +29,7 @@ from . import ModelUnavailable
 from .encoder import Forward, SquareImageEncoder, made_up_photos
 from .localise import CLIP_PROMPT, ClipLocaliser
 from .pixels import SquareInput
+from .precision import timed_rounds
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def _forward(tower: _VisionTower, sample: torch.Tensor, precision: str) -> Forwa
         ", ".join(f"{name} {speed:.1f} images/s" for name, speed in speeds.items()),
     )
     forward = kernels[chosen]
-    forward.kernel = chosen  # for the benchmark's report
+    forward.kernel = chosen  # which kernels were kept (tests read it)
     return forward
 
 
@@ -192,14 +192,9 @@ def _packed(tower: _VisionTower) -> torch.nn.Module:
 
 
 def kernel_speeds(kernels: dict[str, torch.nn.Module], sample: torch.Tensor) -> dict[str, float]:
-    """Images/s of each way to run the tower on `sample`, timed in alternating rounds after a warm-up."""
-    seconds: dict[str, list[float]] = {name: [] for name in kernels}
+    """Images/s of each way to run the tower on `sample`, timed as the precision choice is."""
     with torch.inference_mode():
-        for kernel in kernels.values():
-            kernel(sample)
-        for round_no in range(KERNEL_ROUNDS):
-            for name in list(kernels) if round_no % 2 == 0 else list(kernels)[::-1]:
-                started = time.perf_counter()
-                kernels[name](sample)
-                seconds[name].append(time.perf_counter() - started)
+        _outputs, seconds = timed_rounds(
+            {name: functools.partial(kernel, sample) for name, kernel in kernels.items()}, rounds=KERNEL_ROUNDS
+        )
     return {name: len(sample) / statistics.median(times) for name, times in seconds.items()}

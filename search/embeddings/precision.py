@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from django.conf import settings
@@ -38,6 +39,8 @@ MIN_SPEEDUP = 1.10
 ROUNDS = 3
 # Old models' entries are dropped beyond this many, so the file stays small.
 MAX_ENTRIES = 32
+
+T = TypeVar("T")
 
 # One batch through the model, returning (n, d) float32 rows.
 Forward = Callable[[], np.ndarray]
@@ -93,14 +96,7 @@ def choose(key: str, measure_now: Callable[[], PrecisionChoice]) -> PrecisionCho
 
 def measure(forwards: Mapping[str, Forward]) -> PrecisionChoice:
     """Time both in interleaved rounds (a busy neighbour slows both alike) and compare their output."""
-    outputs = {name: forward() for name, forward in forwards.items()}  # warm-up: allocations, kernel JIT
-    seconds: dict[str, list[float]] = {name: [] for name in forwards}
-    names = list(forwards)
-    for round_no in range(ROUNDS):
-        for name in names if round_no % 2 == 0 else names[::-1]:
-            start = time.perf_counter()
-            outputs[name] = forwards[name]()
-            seconds[name].append(time.perf_counter() - start)
+    outputs, seconds = timed_rounds(forwards)
     speedup = statistics.median(a / b for a, b in zip(seconds["float32"], seconds["bfloat16"], strict=True))
     cosine = float(_row_cosines(outputs["float32"], outputs["bfloat16"]).min())
     images = len(outputs["float32"])
@@ -113,6 +109,22 @@ def measure(forwards: Mapping[str, Forward]) -> PrecisionChoice:
         min_cosine=cosine,
         measured_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
+
+
+def timed_rounds(
+    runs: Mapping[str, Callable[[], T]], rounds: int = ROUNDS
+) -> tuple[dict[str, T], dict[str, list[float]]]:
+    """Each run once to warm up (allocations, kernel JIT), then `rounds` timed times, the order
+    alternating round by round so a busy neighbour slows all alike: (last outputs, seconds per run)."""
+    outputs = {name: run() for name, run in runs.items()}
+    seconds: dict[str, list[float]] = {name: [] for name in runs}
+    names = list(runs)
+    for round_no in range(rounds):
+        for name in names if round_no % 2 == 0 else names[::-1]:
+            start = time.perf_counter()
+            outputs[name] = runs[name]()
+            seconds[name].append(time.perf_counter() - start)
+    return outputs, seconds
 
 
 def _row_cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -38,6 +38,14 @@ def checked(scene: str):
         return check_upload(SimpleUploadedFile(path.name, handle.read(), "image/jpeg"))
 
 
+def registered(*scenes: str, owner=None) -> Dog:
+    """A registered dog with one photo per darknet scene, embedded by the worker."""
+    dog = Dog(name="Rex")
+    register_dog(dog, owner or make_owner(), [checked(scene) for scene in scenes])
+    drain()
+    return dog
+
+
 def upload(path: Path) -> SimpleUploadedFile:
     with Image.open(path) as image:
         return SimpleUploadedFile(path.name, image_bytes(image.convert("RGB"), "JPEG"), "image/jpeg")
@@ -116,9 +124,7 @@ def test_the_hint_waits_for_the_worker(bundled_model, shelter_and_staff):
 
 def test_staff_photo_search_says_when_it_sees_no_dog_and_shows_the_crop_when_it_does(bundled_model, shelter_and_staff):
     _shelter, client = shelter_and_staff
-    owner = make_owner()
-    register_dog(Dog(name="Rex"), owner, [checked("dog")])
-    drain()
+    registered("dog")
     search = reverse("search:find_owner")
 
     giraffe = client.post(search, {"photo": upload(sample_photos_dir() / "giraffe.jpg")}).content.decode()
@@ -132,9 +138,7 @@ def test_staff_photo_search_says_when_it_sees_no_dog_and_shows_the_crop_when_it_
 
 def test_an_owners_crop_is_theirs_and_staffs_only(bundled_model, client):
     owner, stranger = make_owner("alice"), make_owner("bob")
-    dog = Dog(name="Rex")
-    register_dog(dog, owner, [checked("dog")])
-    drain()
+    dog = registered("dog", owner=owner)
     url = reverse("dogs:photo_dog", args=[dog.photos.get().pk])
 
     client.force_login(stranger.user)
@@ -147,11 +151,7 @@ def test_an_owners_crop_is_theirs_and_staffs_only(bundled_model, client):
 
 
 def test_a_replaced_image_forgets_the_box_and_the_renditions(bundled_model):
-    owner = make_owner()
-    dog = Dog(name="Rex")
-    register_dog(dog, owner, [checked("dog")])
-    drain()
-    photo = dog.photos.get()
+    photo = registered("dog").photos.get()
     assert photo.dog_found and photo.dog_crop and photo.thumbnail
 
     with (sample_photos_dir() / "giraffe.jpg").open("rb") as handle:
@@ -169,12 +169,8 @@ def test_a_replaced_image_forgets_the_box_and_the_renditions(bundled_model):
 def test_clips_unmeasured_localiser_is_not_used_for_stored_photos(client):
     # The tiny random CLIP: its localiser runs, but CLIP's boxes were never checked on real weights,
     # and would cost a second pass of the whole tower per photo.
-    owner = make_owner()
-    dog = Dog(name="Rex")
-    register_dog(dog, owner, [checked("giraffe")])
-    drain()
+    photo = registered("giraffe").photos.get()
 
-    photo = dog.photos.get()
     assert photo.embedding is not None
     assert photo.dog_found is None and photo.dog_box is None and not photo.dog_crop
     client.force_login(make_staff())
@@ -188,10 +184,7 @@ def test_clips_boxes_are_not_stored_even_by_a_recipe_that_crops(settings):
 
     embeddings.reset()
     try:
-        dog = Dog(name="Rex")
-        register_dog(dog, make_owner(), [checked("dog")])
-        drain()
-        photo = dog.photos.get()
+        photo = registered("dog").photos.get()
         assert photo.embedding_model.endswith("@crop")
         assert photo.dog_found is None and photo.dog_box is None and not photo.dog_crop
     finally:
@@ -213,9 +206,7 @@ def test_a_closed_found_report_no_longer_shows_its_crop_to_anyone(bundled_model,
 def test_change_model_keeps_a_crop_whose_box_did_not_move(bundled_model):
     from django.core.management import call_command
 
-    dog = Dog(name="Rex")
-    register_dog(dog, make_owner(), [checked("dog")])
-    drain()
+    dog = registered("dog")
     before = dog.photos.get()
 
     call_command("change_model", batch_size=4, verbosity=0)
