@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 
 import pillow_heif
 import pytest
@@ -93,6 +94,23 @@ def test_the_dog_form_refuses_bad_files_with_a_clear_message_and_stores_nothing(
 
     assert response.status_code == 200
     assert message in response.content.decode()
+    assert not Dog.objects.exists() and not DogPhoto.objects.exists()
+
+
+def test_several_photos_checked_side_by_side_name_every_refused_file_and_store_nothing(owner_client, settings):
+    settings.TORCH_THREADS = 2  # the form checks its photos on two threads
+    refused = dict(list(REFUSED.items())[:3])
+    photos = [SimpleUploadedFile("good.jpg", image_bytes(make_image(1), "JPEG"), "image/jpeg")]
+    photos += [SimpleUploadedFile(name, data, "image/jpeg") for name, (data, _message) in refused.items()]
+    photos.append(SimpleUploadedFile("also-good.heic", heic()))
+
+    response = owner_client.post(reverse("dogs:create"), {"name": "Rex", "sex": "male", "photos": photos})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    for name, (_data, message) in refused.items():
+        assert re.search(rf"{re.escape(name)}: [^<]*{re.escape(message)}", page), name  # each file its own error
+    assert "good.jpg:" not in page and "also-good.heic:" not in page
     assert not Dog.objects.exists() and not DogPhoto.objects.exists()
 
 
